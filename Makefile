@@ -1,0 +1,52 @@
+# Two commands for a newcomer: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+UV := .venv-uv/bin/uv
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: install run demo test test-fast test-browser lint check bench messages clean
+
+$(UV):
+	$(PYTHON) -m venv .venv-uv
+	.venv-uv/bin/pip install --quiet --disable-pip-version-check "uv>=0.9,<1"
+
+$(BIN)/civicloop: $(UV) pyproject.toml uv.lock
+	$(UV) sync --frozen --quiet
+	@touch $@
+
+install: $(BIN)/civicloop
+
+demo: install
+	DEBUG=1 $(BIN)/civicloop migrate --noinput
+	DEBUG=1 $(BIN)/civicloop demo
+
+# The demo city: web server and task worker together; Ctrl-C stops both.
+run: demo
+	@echo "civicloop demo city: http://$(HOST):$(PORT)/  (staff console: http://$(HOST):$(PORT)/staff/)"
+	@trap 'kill 0' EXIT INT TERM; \
+	DEBUG=1 $(BIN)/civicloop worker & \
+	DEBUG=1 $(BIN)/civicloop runserver --noreload $(HOST):$(PORT)
+
+test: install
+	$(BIN)/pytest -q
+
+lint: install
+	$(BIN)/ruff check civicloop
+	$(BIN)/ruff format --check civicloop
+	$(BIN)/mypy civicloop
+
+check: lint test
+	DEBUG=1 $(BIN)/civicloop makemigrations --check --dry-run
+	DEBUG=1 $(BIN)/civicloop check
+
+messages: install
+	cd civicloop && DEBUG=1 ../$(BIN)/civicloop makemessages -l es --no-obsolete && DEBUG=1 ../$(BIN)/civicloop compilemessages
+
+bench: install
+	$(BIN)/civicloop bench pages
+
+clean:
+	rm -rf $(VENV) .venv-uv var staticfiles

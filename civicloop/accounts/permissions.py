@@ -1,0 +1,37 @@
+"""Least privilege: what each staff role may do in the console."""
+
+from enum import StrEnum
+
+from civicloop.accounts.models import Role
+
+
+class Capability(StrEnum):
+    VIEW_CONSOLE = "view_console"
+    COMPOSE_ANNOUNCEMENTS = "compose_announcements"
+    PUBLISH_ANNOUNCEMENTS = "publish_announcements"
+    VIEW_SUBSCRIBER_STATS = "view_subscriber_stats"
+    WORK_SERVICE_QUEUES = "work_service_queues"
+    MODERATE = "moderate"
+    ADMINISTER = "administer"
+
+
+ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
+    Role.RESIDENT: frozenset(),
+    Role.COMMUNICATIONS: frozenset(
+        {
+            Capability.VIEW_CONSOLE,
+            Capability.COMPOSE_ANNOUNCEMENTS,
+            Capability.PUBLISH_ANNOUNCEMENTS,
+            Capability.VIEW_SUBSCRIBER_STATS,
+        }
+    ),
+    Role.DEPARTMENT: frozenset({Capability.VIEW_CONSOLE, Capability.WORK_SERVICE_QUEUES}),
+    Role.MODERATOR: frozenset({Capability.VIEW_CONSOLE, Capability.MODERATE}),
+    Role.ADMIN: frozenset(Capability),
+}
+
+
+def user_can(user: object, capability: Capability) -> bool:
+    if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return False
+    return capability in ROLE_CAPABILITIES.get(getattr(user, "role", Role.RESIDENT), frozenset())

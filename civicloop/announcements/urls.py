@@ -1,0 +1,14 @@
+from django.urls import path
+
+from civicloop.announcements import feeds, views
+
+app_name = "announcements"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("announcements/", views.announcement_list, name="list"),
+    path("announcements/<slug:slug>/", views.announcement_detail, name="detail"),
+    path("feeds/announcements.atom", feeds.AnnouncementsAtomFeed(), name="feed-atom"),
+    path("feeds/announcements.rss", feeds.AnnouncementsRssFeed(), name="feed-rss"),
+    path("events.ics", feeds.events_calendar, name="events-ics"),
+    path("events/<slug:topic>.ics", feeds.events_calendar, name="events-topic-ics"),
+]
