@@ -1,6 +1,76 @@
+import os
+import shutil
+from collections.abc import Iterator
+from typing import Any
+
 import pytest
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# Flags that work on a machine with no network but loopback (see shared/standards).
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+AXE_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
 
 
 @pytest.fixture(autouse=True)
-def _english_by_default(settings):  # type: ignore[no-untyped-def]
+def _english_by_default(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
+
+
+@pytest.fixture(scope="session")
+def chromium() -> Iterator[Any]:
+    """Debian's Chromium driven by Playwright; CI must have it, a laptop may skip."""
+    if not shutil.which(CHROMIUM) and not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"Chromium not found at {CHROMIUM}: CI must install Debian's chromium package")
+        pytest.skip("Chromium is not installed (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium: Any, live_server: Any) -> Iterator[Any]:
+    context = chromium.new_context(base_url=live_server.url, viewport={"width": 390, "height": 844})
+    browser_page = context.new_page()
+    browser_page.set_default_timeout(10_000)
+    yield browser_page
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def axe() -> Any:
+    from axe_playwright_python.sync_playwright import Axe
+
+    return Axe()
+
+
+@pytest.fixture
+def assert_accessible(axe: Any) -> Any:
+    """Run axe-core with the WCAG 2.2 AA rule set and fail with its report on any violation."""
+
+    def check(browser_page: Any) -> None:
+        results = axe.run(browser_page, options={"runOnly": {"type": "tag", "values": AXE_TAGS}})
+        assert results.violations_count == 0, f"{browser_page.url}\n{results.generate_report()}"
+
+    return check
+
+
+def login_in_browser(browser_page: Any, live_server: Any, user: Any) -> None:
+    from django.test import Client
+
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies["sessionid"]
+    browser_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
