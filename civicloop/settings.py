@@ -41,6 +41,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 # The public address used in emails, feeds and calendars.
 SITE_URL = os.environ.get("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 CITY_NAME = os.environ.get("CITY_NAME", "City of Chicago")
+CITY_NAME_ES = os.environ.get("CITY_NAME_ES", "Ciudad de Chicago")
 
 INSTALLED_APPS = [
     "django.contrib.admin",

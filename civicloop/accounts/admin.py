@@ -8,4 +8,7 @@ from civicloop.accounts.models import User
 class CityUserAdmin(UserAdmin):
     list_display = ("username", "email", "role", "is_active")
     list_filter = ("role", "is_active")
-    fieldsets = (*(UserAdmin.fieldsets or ()), ("City", {"fields": ("role", "preferred_language", "community_area")}))
+    fieldsets = (
+        *(UserAdmin.fieldsets or ()),
+        ("City", {"fields": ("role", "preferred_language", "community_area")}),
+    )

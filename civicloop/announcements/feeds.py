@@ -16,6 +16,7 @@ from icalendar import Calendar, Event
 
 from civicloop.announcements import selectors
 from civicloop.announcements.models import Announcement
+from civicloop.core.context_processors import city_name
 
 FEED_SIZE = 50
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -48,16 +49,16 @@ class AnnouncementsRssFeed(Feed):
         return selectors.AnnouncementFilters.from_params(request.GET)
 
     def title(self, obj: selectors.AnnouncementFilters) -> str:
-        return _("%(city)s announcements") % {"city": settings.CITY_NAME}
+        return _("%(city)s announcements") % {"city": city_name()}
 
     def description(self, obj: selectors.AnnouncementFilters) -> str:
-        return _("New policies, programs, events and alerts from %(city)s.") % {"city": settings.CITY_NAME}
+        return _("New policies, programs, events and alerts from %(city)s.") % {"city": city_name()}
 
     def link(self, obj: selectors.AnnouncementFilters) -> str:
         return "/announcements/"
 
     def author_name(self) -> str:
-        return settings.CITY_NAME
+        return city_name()
 
     def items(self, obj: selectors.AnnouncementFilters) -> list[Announcement]:
         filters = selectors.AnnouncementFilters(
@@ -116,7 +117,7 @@ def events_calendar(request: HttpRequest, topic: str = "") -> HttpResponse:
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
     with translation.override(language):
-        calendar.add("x-wr-calname", _("%(city)s events") % {"city": settings.CITY_NAME})
+        calendar.add("x-wr-calname", _("%(city)s events") % {"city": city_name()})
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     host = settings.SITE_URL.split("://", 1)[-1]
     for event in events:

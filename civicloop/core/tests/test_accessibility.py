@@ -46,11 +46,20 @@ def test_public_pages_have_no_axe_violations(page, live_server, city, assert_acc
 
 def test_staff_composer_has_no_axe_violations(page, live_server, city, assert_accessible):
     comms = staff_user_ensure(
-        username="carmen", email="c@example.org", role=Role.COMMUNICATIONS, password="pw-long-enough-1", full_name="Carmen O"
+        username="carmen",
+        email="c@example.org",
+        role=Role.COMMUNICATIONS,
+        password="pw-long-enough-1",
+        full_name="Carmen O",
     )
     login_in_browser(page, live_server, comms)
 
-    for path in ["/staff/", "/staff/announcements/", "/staff/announcements/new/", f"/staff/announcements/{city['event'].pk}/"]:
+    for path in [
+        "/staff/",
+        "/staff/announcements/",
+        "/staff/announcements/new/",
+        f"/staff/announcements/{city['event'].pk}/",
+    ]:
         page.goto(path)
         assert_accessible(page)
 
