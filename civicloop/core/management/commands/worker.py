@@ -9,4 +9,12 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run until the queue is empty, then exit.")
 
     def handle(self, *args: object, **options: object) -> None:
-        call_command("db_worker", batch=bool(options["batch"]), interval=1, verbosity=options["verbosity"])
+        batch = bool(options["batch"])
+        call_command(
+            "db_worker",
+            batch=batch,
+            interval=1,
+            reload=False,  # the demo runs web and worker side by side; no code-watching restarts
+            startup_delay=not batch,
+            verbosity=options["verbosity"],
+        )
