@@ -46,7 +46,7 @@ messages: install
 	cd civicloop && DEBUG=1 ../$(BIN)/civicloop makemessages -l es --no-obsolete && DEBUG=1 ../$(BIN)/civicloop compilemessages
 
 bench: install
-	$(BIN)/civicloop bench pages
+	DEBUG=1 $(BIN)/civicloop bench pages
 
 clean:
 	rm -rf $(VENV) .venv-uv var staticfiles

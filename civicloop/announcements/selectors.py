@@ -63,15 +63,18 @@ def _with_display_relations(queryset: QuerySet[Announcement]) -> QuerySet[Announ
 
 
 def _filtered(queryset: QuerySet[Announcement], filters: AnnouncementFilters) -> QuerySet[Announcement]:
-    through_topics = Announcement.topics.through.objects.filter(announcement_id=OuterRef("pk"))
-    through_areas = Announcement.areas.through.objects.filter(announcement_id=OuterRef("pk"))
-    texts = AnnouncementTranslation.objects.filter(announcement_id=OuterRef("pk"))
+    # `pk IN (subquery)` builds each set once instead of probing per row (see docs/benchmarks.md).
     if filters.topic:
-        queryset = queryset.filter(Exists(through_topics.filter(topic__slug=filters.topic)))
-    if filters.area:
-        # A neighbourhood's residents also need what applies to all of Chicago.
         queryset = queryset.filter(
-            Q(is_citywide=True) | Exists(through_areas.filter(communityarea__slug=filters.area))
+            pk__in=Announcement.topics.through.objects.filter(topic__slug=filters.topic).values(
+                "announcement_id"
+            )
+        )
+    if filters.area:
+        # A neighbourhood's residents also need what applies to all of Chicago, if the neighbourhood exists.
+        in_area = Announcement.areas.through.objects.filter(communityarea__slug=filters.area)
+        queryset = queryset.filter(Exists(CommunityArea.objects.filter(slug=filters.area))).filter(
+            Q(is_citywide=True) | Q(pk__in=in_area.values("announcement_id"))
         )
     if filters.kind:
         queryset = queryset.filter(kind=filters.kind)
@@ -79,9 +82,14 @@ def _filtered(queryset: QuerySet[Announcement], filters: AnnouncementFilters) ->
         if filters.language not in SUPPORTED_LANGUAGES:
             return queryset.none()
         if filters.language != DEFAULT_LANGUAGE:
-            queryset = queryset.filter(Exists(texts.filter(language=filters.language)))
+            queryset = queryset.filter(
+                pk__in=AnnouncementTranslation.objects.filter(language=filters.language).values(
+                    "announcement_id"
+                )
+            )
     if filters.query:
         words = Q(title__icontains=filters.query) | Q(summary__icontains=filters.query)
+        texts = AnnouncementTranslation.objects.filter(announcement_id=OuterRef("pk"))
         queryset = queryset.filter(Exists(texts.filter(words | Q(body_markdown__icontains=filters.query))))
     return queryset
 

@@ -184,3 +184,9 @@ def test_language_switcher_changes_the_interface_language(client):
     with translation.override("en"):
         html = client.get("/announcements/").content.decode()
     assert '<html lang="es">' in html
+
+
+def test_unknown_area_matches_nothing_not_even_citywide(client):
+    make_announcement(title="Citywide news")
+
+    assert "Citywide news" not in client.get("/announcements/?area=atlantis").content.decode()

@@ -94,7 +94,9 @@ def test_a_spanish_speaker_subscribes_confirms_changes_and_leaves_with_one_click
     # the confirmation email is in Spanish and carries the link
     (message,) = mail.outbox
     assert "Confirme su suscripción" in message.subject
-    confirm_url = re.search(r"https?://\S+/subscribe/confirm/\S+/", message.body).group(0)
+    found = re.search(r"https?://\S+/subscribe/confirm/\S+/", str(message.body))
+    assert found is not None
+    confirm_url = found.group(0)
 
     # confirm
     page.goto(confirm_url)
