@@ -27,6 +27,8 @@ from civicloop.subscriptions.selectors import (
     subscriber_needs_confirming,
     subscriber_preferences_snapshot,
     subscription_confirm_url,
+    subscription_links,
+    subscription_list_unsubscribe_headers,
 )
 from civicloop.subscriptions.tokens import TokenPurpose, token_read
 from civicloop.topics.models import Topic
@@ -310,6 +312,7 @@ def _confirmation_email_send(subscriber_id: int, contact_point_id: int) -> None:
             "frequency": subscriber.get_frequency_display(),
             "language": subscriber.language,
             "site_url": settings.SITE_URL,
+            "links": subscription_links(subscriber),
         }
         subject = " ".join(render_to_string("subscriptions/email/confirm_subject.txt", context).split())
         message = EmailMultiAlternatives(
@@ -317,7 +320,11 @@ def _confirmation_email_send(subscriber_id: int, contact_point_id: int) -> None:
             body=render_to_string("subscriptions/email/confirm_body.txt", context),
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[point.value],
-            headers={"Content-Language": subscriber.language, "Auto-Submitted": "auto-generated"},
+            headers={
+                "Content-Language": subscriber.language,
+                "Auto-Submitted": "auto-generated",
+                **subscription_list_unsubscribe_headers(subscriber),
+            },
         )
         message.attach_alternative(
             render_to_string("subscriptions/email/confirm_body.html", context), "text/html"

@@ -543,3 +543,14 @@ def test_contact_points_are_unique_per_kind_and_value():
 
     with pytest.raises(IntegrityError), transaction.atomic():
         ContactPointFactory.create(value="resident@example.org")
+
+
+def test_the_confirmation_email_carries_preference_and_one_click_unsubscribe_links(subscribe, mailoutbox):
+    subscriber = subscribe(email="links@example.org")
+
+    (message,) = mailoutbox
+    links = subscription_links(subscriber)
+    assert links["preferences_url"] in message.body
+    assert links["unsubscribe_url"] in message.body
+    assert message.extra_headers["List-Unsubscribe"] == f"<{links['unsubscribe_url']}>"
+    assert message.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
