@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "civicloop.topics",
     "civicloop.announcements",
     "civicloop.subscriptions",
+    "civicloop.integrations",
+    "civicloop.delivery",
 ]
 
 MIDDLEWARE = [

@@ -9,4 +9,5 @@ urlpatterns = [
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("announcements/", include("civicloop.announcements.staff_urls")),
+    path("announcements/", include("civicloop.delivery.staff_urls")),
 ]

@@ -39,6 +39,7 @@ class AnnouncementForm(forms.Form):
         required=False,
         widget=forms.Textarea(attrs={"rows": 10}),
     )
+    post_to_social = forms.BooleanField(label=_("Also post to the city's social accounts"), required=False)
     publish_at = forms.DateTimeField(
         label=_("Publish at"),
         required=False,
@@ -77,6 +78,7 @@ class AnnouncementForm(forms.Form):
             event_starts_at=data.get("event_starts_at"),
             event_ends_at=data.get("event_ends_at"),
             event_location=data.get("event_location", ""),
+            post_to_social=bool(data.get("post_to_social")),
             texts=self.texts(),
         )
 
@@ -91,6 +93,7 @@ class AnnouncementForm(forms.Form):
             "event_ends_at": announcement.event_ends_at,
             "event_location": announcement.event_location,
             "publish_at": announcement.publish_at,
+            "post_to_social": announcement.post_to_social,
         }
         for text in announcement.translations.all():
             initial[f"title_{text.language}"] = text.title

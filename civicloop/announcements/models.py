@@ -43,6 +43,9 @@ class Announcement(TimeStampedModel):
     event_starts_at = models.DateTimeField(null=True, blank=True)
     event_ends_at = models.DateTimeField(null=True, blank=True)
     event_location = models.CharField(max_length=200, blank=True)
+    post_to_social = models.BooleanField(
+        default=False, help_text="Also post to the city's social accounts when published"
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

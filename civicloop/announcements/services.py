@@ -3,6 +3,7 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -56,6 +57,7 @@ class AnnouncementDetails:
     event_starts_at: datetime | None = None
     event_ends_at: datetime | None = None
     event_location: str = ""
+    post_to_social: bool = False
     texts: dict[str, AnnouncementText] = field(default_factory=dict)
 
 
@@ -106,6 +108,7 @@ def _apply_details(announcement: Announcement, details: AnnouncementDetails) -> 
     announcement.event_starts_at = details.event_starts_at if is_event else None
     announcement.event_ends_at = details.event_ends_at if is_event else None
     announcement.event_location = details.event_location.strip() if is_event else ""
+    announcement.post_to_social = details.post_to_social
 
 
 def _save_relations(announcement: Announcement, details: AnnouncementDetails) -> None:
@@ -213,6 +216,7 @@ def announcement_publish(*, announcement: Announcement, now: datetime | None = N
     announcement.published_at = now or timezone.now()
     announcement.publish_at = None
     announcement.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
+    _deliver_on_commit([announcement.pk])
     return announcement
 
 
@@ -269,7 +273,16 @@ def announcements_publish_due(*, now: datetime | None = None) -> list[int]:
     Announcement.objects.filter(id__in=due_ids).update(
         status=Status.PUBLISHED, published_at=F("publish_at"), publish_at=None, updated_at=moment
     )
+    _deliver_on_commit(due_ids)
     return due_ids
+
+
+def _deliver_on_commit(announcement_ids: list[int]) -> None:
+    """Publishing means delivering: once committed, the outbox fans each announcement out."""
+    from civicloop.delivery.services import announcement_delivery_start
+
+    for announcement_id in announcement_ids:
+        transaction.on_commit(partial(announcement_delivery_start, announcement_id=announcement_id))
 
 
 class ComposeAction:

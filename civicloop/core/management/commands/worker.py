@@ -9,6 +9,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run until the queue is empty, then exit.")
 
     def handle(self, *args: object, **options: object) -> None:
+        from civicloop.delivery.tasks import resume_unfinished_sends
+
+        # A worker that died mid-send left deliveries leased and no task to finish them.
+        resume_unfinished_sends()
         batch = bool(options["batch"])
         call_command(
             "db_worker",

@@ -1,0 +1,93 @@
+"""Fan-out: one set-based INSERT … SELECT turns a message into its deliveries.
+
+Never a Python loop over subscribers: the database matches topics, areas, language, frequency and
+the suppression list, and the unique (message, contact point, channel) constraint makes a re-run
+harmless (ON CONFLICT DO NOTHING; SQLite ≥ 3.24 and PostgreSQL both speak it).
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import connection, transaction
+from django.utils import timezone
+
+from civicloop.announcements.models import Announcement, AnnouncementTranslation, Kind
+from civicloop.delivery.models import Channel, Delivery, Message, Suppression
+from civicloop.subscriptions.models import ContactPoint, Frequency, Subscriber
+
+DEFAULT_LANGUAGE = "en"
+
+
+def _table(model: type) -> str:
+    return connection.ops.quote_name(model._meta.db_table)  # type: ignore[attr-defined]
+
+
+def _m2m_table(model: type, field: str) -> str:
+    return connection.ops.quote_name(model._meta.get_field(field).remote_field.through._meta.db_table)  # type: ignore[attr-defined]
+
+
+def announcement_fan_out(*, message: Message, now: datetime | None = None) -> int:
+    """Insert one queued Delivery per matching confirmed contact point; returns how many were added.
+
+    Who matches: active subscribers' confirmed contact points, not suppressed, who want it now
+    (frequency "immediately"; urgent alerts reach every frequency), whose topics meet the
+    announcement's (alerts and topic-less announcements reach every topic), and whose areas meet
+    the announcement's (citywide reaches every area; "all of Chicago" subscribers get every area).
+    Language: the subscriber's, when the announcement has that translation, else English.
+    """
+    assert message.announcement_id is not None
+    moment = now or timezone.now()
+    announcement = Announcement.objects.get(pk=message.announcement_id)
+    languages = list(
+        AnnouncementTranslation.objects.filter(announcement=announcement).values_list("language", flat=True)
+    )
+    has_topics = announcement.topics.exists()
+    params: list[Any] = [message.pk]
+    language_placeholders = ", ".join(["%s"] * len(languages)) or "NULL"
+    params += [*languages, DEFAULT_LANGUAGE, moment, moment]
+    conditions = [
+        "s.status = %s",
+        "cp.confirmed_at IS NOT NULL",
+        "NOT EXISTS (SELECT 1 FROM " + _table(Suppression) + " sup "
+        "WHERE sup.channel = cp.kind AND sup.value = cp.value)",
+    ]
+    params += [Subscriber.Status.ACTIVE]
+    if not message.urgent:
+        conditions.append("s.frequency = %s")
+        params.append(Frequency.IMMEDIATELY)
+    if has_topics and announcement.kind != Kind.ALERT:
+        conditions.append(
+            f"EXISTS (SELECT 1 FROM {_m2m_table(Subscriber, 'topics')} st "
+            f"WHERE st.subscriber_id = s.id AND st.topic_id IN "
+            f"(SELECT at.topic_id FROM {_m2m_table(Announcement, 'topics')} at "
+            f"WHERE at.announcement_id = %s))"
+        )
+        params.append(announcement.pk)
+    if not announcement.is_citywide:
+        conditions.append(
+            f"(s.all_areas = %s OR EXISTS (SELECT 1 FROM {_m2m_table(Subscriber, 'areas')} sa "
+            f"WHERE sa.subscriber_id = s.id AND sa.communityarea_id IN "
+            f"(SELECT aa.communityarea_id FROM {_m2m_table(Announcement, 'areas')} aa "
+            f"WHERE aa.announcement_id = %s)))"
+        )
+        params += [True, announcement.pk]
+    conditions.append("cp.kind IN (%s, %s)")
+    params += [Channel.EMAIL, Channel.SMS]
+    sql = (
+        f"INSERT INTO {_table(Delivery)} (message_id, contact_point_id, channel, language, status, attempts, "
+        f"next_attempt_at, lease_token, provider_message_id, error, updated_at) "
+        f"SELECT %s, cp.id, cp.kind, "
+        f"CASE WHEN s.language IN ({language_placeholders}) THEN s.language ELSE %s END, "
+        f"'queued', 0, %s, '', '', '', %s "
+        f"FROM {_table(ContactPoint)} cp JOIN {_table(Subscriber)} s ON s.id = cp.subscriber_id "
+        f"WHERE {' AND '.join(conditions)} "
+        f"ON CONFLICT (message_id, contact_point_id, channel) DO NOTHING"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        inserted = max(cursor.rowcount, 0)
+        total = Delivery.objects.filter(message=message).count()
+        Message.objects.filter(pk=message.pk).update(
+            status=Message.Status.SENDING, fanned_out_at=moment, recipients=total
+        )
+    return inserted

@@ -1,0 +1,46 @@
+"""Background tasks: small, idempotent, safe to retry. They load ids and call services."""
+
+from django.utils import timezone
+from django_tasks import task
+
+from civicloop.announcements.models import Announcement, Status
+from civicloop.delivery.fanout import announcement_fan_out
+from civicloop.delivery.models import Channel, Message
+from civicloop.delivery.sending import deliveries_send_pending, next_retry_at
+from civicloop.delivery.services import announcement_message_ensure
+
+
+@task()
+def fan_out_announcement(announcement_id: int) -> int:
+    """Create the deliveries of a published announcement, then start the senders."""
+    announcement = Announcement.objects.filter(pk=announcement_id, status=Status.PUBLISHED).first()
+    if announcement is None:
+        return 0
+    message, _created = announcement_message_ensure(announcement=announcement)
+    if message.status == Message.Status.CANCELLED:
+        return 0
+    inserted = announcement_fan_out(message=message)
+    for channel in Channel.values:
+        send_deliveries.enqueue(channel)
+    return inserted
+
+
+@task()
+def send_deliveries(channel: str) -> int:
+    """Send what is due on a channel; if retries wait for later, come back when the first is due."""
+    handled = deliveries_send_pending(channel=channel)
+    due = next_retry_at(channel)
+    if due is not None:
+        send_deliveries.using(run_after=max(due, timezone.now())).enqueue(channel)
+    return handled
+
+
+def resume_unfinished_sends() -> list[str]:
+    """Enqueue a sender for every channel with deliveries still waiting (queued or leased)."""
+    channels = []
+    for channel in Channel.values:
+        due = next_retry_at(channel)
+        if due is not None:
+            send_deliveries.using(run_after=max(due, timezone.now())).enqueue(channel)
+            channels.append(channel)
+    return channels
