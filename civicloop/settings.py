@@ -152,6 +152,37 @@ EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Chicago Updates <updates@civicloop.local>")
 
+# Delivery engine (the outbox). Rates are messages per second per worker; 0 means no limit.
+DELIVERY_BATCH_SIZE = int(os.environ.get("DELIVERY_BATCH_SIZE", "200"))
+DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
+DELIVERY_TIME_BUDGET = float(os.environ.get("DELIVERY_TIME_BUDGET", "300"))
+DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
+DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
+DELIVERY_RETRY_CAP_SECONDS = float(os.environ.get("DELIVERY_RETRY_CAP_SECONDS", "3600"))
+DELIVERY_SUPPRESS_AFTER_FAILURES = int(os.environ.get("DELIVERY_SUPPRESS_AFTER_FAILURES", "2"))
+DELIVERY_RATE_LIMITS = {
+    "email": float(os.environ.get("EMAIL_RATE_PER_SECOND", "0")),
+    "sms": float(os.environ.get("SMS_RATE_PER_SECOND", "10")),
+}
+# Text messages: "console" prints them (development); "twilio" sends through Twilio's Messages API.
+SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
+TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")
+TWILIO_AUTH_TOKEN = os.environ.get("TWILIO_AUTH_TOKEN", "")  # also verifies status callback signatures
+TWILIO_FROM_NUMBER = os.environ.get("TWILIO_FROM_NUMBER", "")
+TWILIO_MESSAGING_SERVICE_SID = os.environ.get("TWILIO_MESSAGING_SERVICE_SID", "")
+TWILIO_API_BASE = os.environ.get("TWILIO_API_BASE", "https://api.twilio.com")
+# Non-urgent texts wait until this local window ends (empty: no quiet hours); urgent alerts never wait.
+SMS_QUIET_HOURS = os.environ.get("SMS_QUIET_HOURS", "21:00-08:00")
+SMS_MAX_SEGMENTS = int(os.environ.get("SMS_MAX_SEGMENTS", "3"))
+# The city's social accounts (optional): announcements ticked "post to social" go to each configured one.
+MASTODON_BASE_URL = os.environ.get("MASTODON_BASE_URL", "").rstrip("/")
+MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
+BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social").rstrip("/")
+BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
+BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
+# The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
+UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

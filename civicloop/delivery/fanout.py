@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from civicloop.announcements.models import Announcement, AnnouncementTranslation, Kind
+from civicloop.core.sms import sms_not_before
 from civicloop.delivery.models import Channel, Delivery, Message, Suppression
 from civicloop.subscriptions.models import ContactPoint, Frequency, Subscriber
 
@@ -44,7 +45,9 @@ def announcement_fan_out(*, message: Message, now: datetime | None = None) -> in
     has_topics = announcement.topics.exists()
     params: list[Any] = [message.pk]
     language_placeholders = ", ".join(["%s"] * len(languages)) or "NULL"
-    params += [*languages, DEFAULT_LANGUAGE, moment, moment]
+    # Non-urgent texts queued during quiet hours wait for the morning; email goes now.
+    sms_start = sms_not_before(moment, urgent=message.urgent) or moment
+    params += [*languages, DEFAULT_LANGUAGE, Channel.SMS, sms_start, moment, moment]
     conditions = [
         "s.status = %s",
         "cp.confirmed_at IS NOT NULL",
@@ -78,7 +81,7 @@ def announcement_fan_out(*, message: Message, now: datetime | None = None) -> in
         f"next_attempt_at, lease_token, provider_message_id, error, updated_at) "
         f"SELECT %s, cp.id, cp.kind, "
         f"CASE WHEN s.language IN ({language_placeholders}) THEN s.language ELSE %s END, "
-        f"'queued', 0, %s, '', '', '', %s "
+        f"'queued', 0, CASE WHEN cp.kind = %s THEN %s ELSE %s END, '', '', '', %s "
         f"FROM {_table(ContactPoint)} cp JOIN {_table(Subscriber)} s ON s.id = cp.subscriber_id "
         f"WHERE {' AND '.join(conditions)} "
         f"ON CONFLICT (message_id, contact_point_id, channel) DO NOTHING"

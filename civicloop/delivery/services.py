@@ -14,7 +14,10 @@ from django.utils import timezone
 from civicloop.announcements.models import Announcement, Kind
 from civicloop.delivery.models import Channel, Delivery, Message, Suppression
 from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
+from civicloop.integrations.sms.twilio import RECIPIENT_ERROR_CODES
 from civicloop.subscriptions.models import ContactPoint, Subscriber
+
+STOP_CODE = "21610"  # Twilio: the recipient replied STOP
 
 
 def _setting(name: str, default: float) -> float:
@@ -163,8 +166,20 @@ def _record_permanent(mine: "object", outcome: SendOutcome) -> None:
     updated = mine.filter(pk=outcome.delivery_id).update(  # type: ignore[attr-defined]
         status=status, error=error, lease_token="", lease_expires_at=None
     )
-    if updated:
+    if updated and outcome.error.code in RECIPIENT_ERROR_CODES:
+        _suppress_now(outcome.delivery_id, stop=outcome.error.code == STOP_CODE)
+    elif updated:
         _suppress_if_past_threshold(outcome.delivery_id, bounced=bounced)
+
+
+def _suppress_now(delivery_id: int, *, stop: bool) -> None:
+    """The provider says this number can never get our texts (it replied STOP, or is no mobile)."""
+    delivery = Delivery.objects.select_related("contact_point").get(pk=delivery_id)
+    Suppression.objects.get_or_create(
+        channel=delivery.channel,
+        value=delivery.contact_point.value,
+        defaults={"reason": Suppression.Reason.OPTED_OUT if stop else Suppression.Reason.FAILED},
+    )
 
 
 def _suppress_if_past_threshold(delivery_id: int, *, bounced: bool) -> None:

@@ -8,6 +8,7 @@ from civicloop.delivery.fanout import announcement_fan_out
 from civicloop.delivery.models import Channel, Message
 from civicloop.delivery.sending import deliveries_send_pending, next_retry_at
 from civicloop.delivery.services import announcement_message_ensure
+from civicloop.delivery.social import social_posts_queue
 
 
 @task()
@@ -16,6 +17,7 @@ def fan_out_announcement(announcement_id: int) -> int:
     announcement = Announcement.objects.filter(pk=announcement_id, status=Status.PUBLISHED).first()
     if announcement is None:
         return 0
+    social_posts_queue(announcement=announcement)
     message, _created = announcement_message_ensure(announcement=announcement)
     if message.status == Message.Status.CANCELLED:
         return 0

@@ -137,3 +137,27 @@ def test_fan_out_is_one_statement_whatever_the_number_of_subscribers(django_asse
         added = announcement_fan_out(message=message)
 
     assert added == 60
+
+
+def test_non_urgent_texts_queued_in_quiet_hours_wait_for_the_morning(settings):
+    settings.SMS_QUIET_HOURS = "00:00-23:59"  # always quiet, whatever time the test runs
+    housing = make_topic()
+    make_subscriber(email="a@example.org", phone="+13125550103", topics=[housing])
+
+    message = fan_out(make_announcement(topics=[housing]))
+
+    text = Delivery.objects.get(message=message, channel="sms")
+    email = Delivery.objects.get(message=message, channel="email")
+    assert text.next_attempt_at > email.next_attempt_at
+
+
+def test_urgent_texts_ignore_quiet_hours(settings):
+    settings.SMS_QUIET_HOURS = "00:00-23:59"
+    housing = make_topic()
+    make_subscriber(email="a@example.org", phone="+13125550104", topics=[housing])
+
+    message = fan_out(make_announcement(kind=Kind.ALERT, topics=[housing]))
+
+    text = Delivery.objects.get(message=message, channel="sms")
+    email = Delivery.objects.get(message=message, channel="email")
+    assert text.next_attempt_at == email.next_attempt_at

@@ -1,0 +1,33 @@
+"""Development backend: prints text messages instead of sending them."""
+
+import sys
+import threading
+import uuid
+from typing import TextIO
+
+from civicloop.core.sms import sms_mask_number, sms_segments
+
+from .base import SmsSendResult
+
+
+class ConsoleSmsProvider:
+    """Writes each message to `stream` (stdout by default) with the number masked; never fails."""
+
+    def __init__(self, stream: TextIO | None = None) -> None:
+        self.stream = stream
+        self._lock = threading.Lock()  # worker threads must not interleave their messages
+
+    def send(
+        self, *, to: str, body: str, idempotency_key: str, status_callback_url: str | None = None
+    ) -> SmsSendResult:
+        message_id = f"console-{uuid.uuid4()}"
+        parts = sms_segments(body)
+        text = (
+            f"--- SMS {message_id} to {sms_mask_number(to)} "
+            f"({parts.segments} segment(s), {parts.encoding}) key={idempotency_key}\n{body}\n---\n"
+        )
+        stream = self.stream or sys.stdout  # looked up per call so pytest's capsys sees it
+        with self._lock:
+            stream.write(text)
+            stream.flush()
+        return SmsSendResult(provider_message_id=message_id, status="sent")
