@@ -2,12 +2,16 @@
 
 import contextlib
 import html
+import re
 import smtplib
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import lru_cache
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
 from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
@@ -75,15 +79,11 @@ def email_render(message_id: int, language: str, version: str = "") -> RenderedE
     return RenderedEmail(subject=subject, text=text_body, html=html_body, language=language)
 
 
-def email_build(delivery: Delivery) -> EmailMultiAlternatives:
-    """The email for one delivery: the shared rendering plus this recipient's links and headers."""
-    rendered = email_render(delivery.message_id, delivery.language, delivery.message.created_at.isoformat())
-    links = subscription_links(delivery.contact_point.subscriber)
-
+def _email(
+    rendered: RenderedEmail, *, to: str, preferences_url: str, unsubscribe_url: str, message_key: str
+) -> EmailMultiAlternatives:
     def personalise(body: str) -> str:
-        return body.replace(PREFERENCES, links["preferences_url"]).replace(
-            UNSUBSCRIBE, links["unsubscribe_url"]
-        )
+        return body.replace(PREFERENCES, preferences_url).replace(UNSUBSCRIBE, unsubscribe_url)
 
     host = _host()
     mailto = getattr(settings, "UNSUBSCRIBE_MAILTO", "") or f"unsubscribe@{host}"
@@ -91,14 +91,14 @@ def email_build(delivery: Delivery) -> EmailMultiAlternatives:
         subject=rendered.subject,
         body=personalise(rendered.text),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[delivery.contact_point.value],
+        to=[to],
         headers={
-            "List-Unsubscribe": f"<{links['unsubscribe_url']}>, <mailto:{mailto}?subject=unsubscribe>",
+            "List-Unsubscribe": f"<{unsubscribe_url}>, <mailto:{mailto}?subject=unsubscribe>",
             "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
             "List-Id": f"{city_name()} updates <updates.{host}>",
             # Stable across retries, so a resent copy is recognisably the same message.
-            "Message-ID": f"<{delivery.idempotency_key}@{host}>",
-            "Content-Language": delivery.language,
+            "Message-ID": f"<{message_key}@{host}>",
+            "Content-Language": rendered.language,
             "Precedence": "bulk",
             "Auto-Submitted": "auto-generated",
         },
@@ -106,6 +106,75 @@ def email_build(delivery: Delivery) -> EmailMultiAlternatives:
     if rendered.html:
         email.attach_alternative(personalise(rendered.html), "text/html")
     return email
+
+
+def email_build(delivery: Delivery) -> EmailMultiAlternatives:
+    """The email for one delivery: the shared rendering plus this recipient's links and headers."""
+    rendered = email_render(delivery.message_id, delivery.language, str(delivery.message.created_at))
+    links = subscription_links(delivery.contact_point.subscriber)
+    return _email(
+        rendered,
+        to=delivery.contact_point.value,
+        preferences_url=links["preferences_url"],
+        unsubscribe_url=links["unsubscribe_url"],
+        message_key=delivery.idempotency_key,
+    )
+
+
+# The whole message is also kept as bytes with stand-ins, so a bulk send only substitutes per recipient.
+RECIPIENT = "civicloop-recipient@stand-in.invalid"
+MESSAGE_KEY = "__CIVICLOOP_MESSAGE_KEY__"
+# Plain addresses only take the fast path: nothing in them can break out of a header.
+PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9-]+(\.[A-Za-z0-9-]+)+")
+
+
+@lru_cache(maxsize=256)
+def _raw_template(message_id: int, language: str, version: str) -> bytes | None:
+    """The message as SMTP bytes with stand-ins, or None if encoding split a stand-in (then: slow path)."""
+    rendered = email_render(message_id, language, version)
+    raw = (
+        _email(
+            rendered,
+            to=RECIPIENT,
+            preferences_url=PREFERENCES,
+            unsubscribe_url=UNSUBSCRIBE,
+            message_key=MESSAGE_KEY,
+        )
+        .message()
+        .as_bytes(linesep="\r\n")
+    )
+    in_bodies = {
+        token: rendered.text.count(token) + rendered.html.count(token) for token in (PREFERENCES, UNSUBSCRIBE)
+    }
+    # Substituting into quoted-printable or base64 text would corrupt it: only 7bit/8bit parts qualify.
+    encoded = (
+        b"Content-Transfer-Encoding: quoted-printable" in raw or b"Content-Transfer-Encoding: base64" in raw
+    )
+    intact = (
+        not encoded
+        and raw.count(RECIPIENT.encode()) == 1
+        and raw.count(MESSAGE_KEY.encode()) == 1
+        and raw.count(PREFERENCES.encode()) == in_bodies[PREFERENCES]
+        and raw.count(UNSUBSCRIBE.encode()) == in_bodies[UNSUBSCRIBE] + 1
+    )
+    return raw if intact else None
+
+
+def email_bytes(delivery: Delivery) -> bytes | None:
+    """This recipient's message as SMTP bytes from the shared template, or None when it needs a full build."""
+    address = delivery.contact_point.value
+    if not PLAIN_ADDRESS.fullmatch(address):
+        return None
+    template = _raw_template(delivery.message_id, delivery.language, str(delivery.message.created_at))
+    if template is None:
+        return None
+    links = subscription_links(delivery.contact_point.subscriber)
+    return (
+        template.replace(RECIPIENT.encode(), address.encode())
+        .replace(PREFERENCES.encode(), links["preferences_url"].encode())
+        .replace(UNSUBSCRIBE.encode(), links["unsubscribe_url"].encode())
+        .replace(MESSAGE_KEY.encode(), delivery.idempotency_key.encode())
+    )
 
 
 def _smtp_error(error: Exception) -> TransientProviderError | PermanentProviderError:
@@ -128,14 +197,37 @@ def _by_code(code: int, raw: str) -> TransientProviderError | PermanentProviderE
 
 
 def email_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
-    """Send a batch over one connection; each delivery gets its own outcome, none crashes the batch."""
+    """Send a batch; each delivery gets its own outcome and none crashes the batch.
+
+    A worker keeps EMAIL_PARALLEL_CONNECTIONS SMTP connections busy at once: most of a send is
+    waiting for the server's replies, so a few connections overlap those waits.
+    """
+    for key in {(d.message_id, d.language, str(d.message.created_at)) for d in deliveries}:
+        _raw_template(*key)  # render in this thread: the sending threads never touch the database
+    parallel = max(1, int(getattr(settings, "EMAIL_PARALLEL_CONNECTIONS", 4)))
+    if parallel == 1 or len(deliveries) < 2 * parallel:
+        return _send_over_one_connection(deliveries)
+    chunks = [deliveries[index::parallel] for index in range(parallel)]
+    with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="smtp") as pool:
+        return [outcome for chunk in pool.map(_send_over_one_connection, chunks) for outcome in chunk]
+
+
+def _send_over_one_connection(deliveries: list[Delivery]) -> list[SendOutcome]:
     outcomes: list[SendOutcome] = []
     connection = get_connection(fail_silently=False)
+    direct = isinstance(connection, SmtpBackend)  # other backends (console, locmem) get full messages
+    envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
     try:
         connection.open()
         for delivery in deliveries:
             try:
-                connection.send_messages([email_build(delivery)])
+                raw = email_bytes(delivery) if direct else None
+                if raw is not None:
+                    connection.connection.sendmail(  # type: ignore[attr-defined]
+                        envelope_from, [delivery.contact_point.value], raw
+                    )
+                else:
+                    connection.send_messages([email_build(delivery)])
             except Exception as error:  # classified: 4xx/connection → retry, 5xx/malformed → fail
                 problem = _smtp_error(error)
                 outcomes.append(SendOutcome(delivery.pk, error=problem))

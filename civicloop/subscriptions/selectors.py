@@ -1,5 +1,6 @@
 """Reads for the subscription pages, the emails and (later) the delivery engine."""
 
+from functools import lru_cache
 from typing import Any
 
 from django.conf import settings
@@ -47,6 +48,17 @@ def subscription_confirm_url(subscriber: Subscriber) -> str:
     return settings.SITE_URL + reverse("subscriptions:confirm", args=[token])
 
 
+def _link_prefix(name: str) -> str:
+    return settings.SITE_URL + _path_prefix(name)
+
+
+@lru_cache(maxsize=8)
+def _path_prefix(name: str) -> str:
+    # reverse() is slow enough to matter per recipient in a bulk send: resolve each path once.
+    marker = "TOKEN"
+    return reverse(name, args=[marker]).rsplit(marker, 1)[0]
+
+
 def subscription_links(subscriber: Subscriber) -> dict[str, str]:
     """Absolute links for every message to this subscriber: preferences_url and unsubscribe_url.
 
@@ -55,8 +67,8 @@ def subscription_links(subscriber: Subscriber) -> dict[str, str]:
     preferences = subscription_token(subscriber, TokenPurpose.PREFERENCES)
     unsubscribe = subscription_token(subscriber, TokenPurpose.UNSUBSCRIBE)
     return {
-        "preferences_url": settings.SITE_URL + reverse("subscriptions:preferences", args=[preferences]),
-        "unsubscribe_url": settings.SITE_URL + reverse("subscriptions:unsubscribe", args=[unsubscribe]),
+        "preferences_url": f"{_link_prefix('subscriptions:preferences')}{preferences}/",
+        "unsubscribe_url": f"{_link_prefix('subscriptions:unsubscribe')}{unsubscribe}/",
     }
 
 

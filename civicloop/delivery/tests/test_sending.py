@@ -278,3 +278,40 @@ def test_alert_subject_is_marked(smtp):
     deliveries_send_pending(channel="email")
 
     assert smtp.messages[0]["Subject"] == "Alert: Boil water advisory"
+
+
+def test_a_body_whose_encoding_would_split_the_link_stand_ins_takes_the_full_build(smtp):
+    from civicloop.delivery.email import _raw_template
+
+    housing = make_topic()
+    subscriber = make_subscriber(email="long@example.org", topics=[housing])
+    # a line over 998 characters forces quoted-printable, which folds lines and could split a stand-in
+    _, message = published(title="Long", body="word " * 400, topics=[housing])
+
+    deliveries_send_pending(channel="email")
+
+    (received,) = smtp.to("long@example.org")
+    links = subscription_links(subscriber)
+    assert links["unsubscribe_url"] in received.get_body(("plain",)).get_content()
+    assert str(received["List-Unsubscribe"]).strip().startswith(f"<{links['unsubscribe_url']}>")
+    assert _raw_template(message.pk, "en", str(message.created_at)) is None
+
+
+def test_the_fast_path_gives_each_recipient_their_own_headers_and_links(smtp):
+    housing = make_topic()
+    people = [make_subscriber(email=f"p{n}@example.org", topics=[housing]) for n in range(12)]
+    _, message = published(topics=[housing], spanish=("Ayuda con la renta: sí", "Solicite ya, por favor."))
+    from civicloop.delivery.email import _raw_template
+
+    assert _raw_template(message.pk, "en", str(message.created_at)) is not None  # the fast path is used
+
+    deliveries_send_pending(channel="email")
+
+    assert len(smtp.messages) == 12
+    for person in people:
+        address = person.contact_points.get().value
+        (received,) = smtp.to(address)
+        links = subscription_links(person)
+        assert links["unsubscribe_url"] in str(received["List-Unsubscribe"])
+        assert links["preferences_url"] in received.get_body(("html",)).get_content()
+    assert len({str(m["Message-ID"]) for m in smtp.messages}) == 12

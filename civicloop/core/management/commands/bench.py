@@ -55,10 +55,43 @@ class Command(BaseCommand):
             "--count", type=int, default=100_000, help="Announcements to load (default 100000)."
         )
         pages.add_argument("--repeat", type=int, default=20, help="Timed requests per page (default 20).")
+        fanout = suites.add_parser(
+            "fanout",
+            help="Fan one urgent alert out to N synthetic subscribers, then send email and SMS to local "
+            "servers; prints one JSON line.",
+        )
+        fanout.add_argument("--subscribers", type=int, default=1_000_000, help="Synthetic subscribers.")
+        fanout.add_argument(
+            "--naive", action="store_true", help="Fan out with a Python loop of INSERTs, for comparison."
+        )
+        fanout.add_argument(
+            "--send-seconds", type=float, default=10.0, help="Seconds of sending per channel (0 to skip)."
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
             self.run_pages(count=options["count"], repeat=options["repeat"], verbosity=options["verbosity"])
+        elif options["suite"] == "fanout":
+            self.run_fanout(options)
+
+    def run_fanout(self, options: dict[str, Any]) -> None:
+        import json
+
+        from django.conf import settings
+
+        from civicloop.delivery.bench import run_fanout
+
+        if options["subscribers"] < 1:
+            raise CommandError("--subscribers must be at least 1.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        with override_settings(DEBUG=False), throwaway_database(options["verbosity"]):
+            result = run_fanout(
+                subscribers=options["subscribers"],
+                naive=options["naive"],
+                send_seconds=options["send_seconds"],
+                settings=settings,
+            )
+        self.stdout.write(json.dumps(result.as_json()))
 
     def run_pages(self, *, count: int, repeat: int, verbosity: int) -> None:
         if count < 1 or repeat < 1:
