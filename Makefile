@@ -24,11 +24,15 @@ demo: install
 	DEBUG=1 $(BIN)/civicloop demo
 
 # The demo city: web server and task worker together; Ctrl-C stops both.
+# Demo sends go nowhere real: emails are written to var/sent-email/, texts are printed (numbers masked).
+DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=var/sent-email
+
 run: demo
 	@echo "civicloop demo city: http://$(HOST):$(PORT)/  (staff console: http://$(HOST):$(PORT)/staff/)"
+	@echo "Emails the demo sends are written to var/sent-email/; text messages are printed here."
 	@trap 'kill 0' EXIT INT TERM; \
-	DEBUG=1 $(BIN)/civicloop worker & \
-	DEBUG=1 $(BIN)/civicloop runserver --noreload $(HOST):$(PORT)
+	$(DEMO_ENV) $(BIN)/civicloop worker & \
+	$(DEMO_ENV) $(BIN)/civicloop runserver --noreload $(HOST):$(PORT)
 
 test: install
 	$(BIN)/pytest -q

@@ -121,12 +121,25 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
 ]
 
+# Background tasks. "database" (the default) keeps the queue in the database: one machine, nothing else
+# to run. "rq" keeps it in Redis (REDIS_URL) for many workers on many machines (docs/scale-out.md).
+# A dotted backend path is still accepted, as before.
+TASK_BACKEND_PATHS = {"database": "django_tasks_db.DatabaseBackend", "rq": "django_tasks_rq.RQBackend"}
+TASKS_BACKEND = os.environ.get("TASKS_BACKEND", "").strip() or "database"
+if TASKS_BACKEND not in TASK_BACKEND_PATHS and "." not in TASKS_BACKEND:
+    raise ImproperlyConfigured("TASKS_BACKEND must be 'database', 'rq' or a dotted backend path.")
 TASKS = {
     "default": {
-        "BACKEND": os.environ.get("TASKS_BACKEND", "django_tasks_db.DatabaseBackend"),
+        "BACKEND": TASK_BACKEND_PATHS.get(TASKS_BACKEND, TASKS_BACKEND),
         "QUEUES": ["default"],
     }
 }
+REDIS_URL = os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/0")
+# django-rq's queues, read by the "rq" backend only. A delivery sender runs for up to its time budget
+# plus a batch: RQ's own default job timeout (180 s) must not kill it mid-send.
+RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
+if TASKS["default"]["BACKEND"] == TASK_BACKEND_PATHS["rq"]:
+    INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
@@ -145,6 +158,7 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True
 
 EMAIL_BACKEND = os.environ.get("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+EMAIL_FILE_PATH = os.environ.get("EMAIL_FILE_PATH", str(VAR_DIR / "sent-email"))
 EMAIL_HOST = os.environ.get("EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
@@ -155,7 +169,8 @@ DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Chicago Updates <upda
 # Delivery engine (the outbox). Rates are messages per second per worker; 0 means no limit.
 DELIVERY_BATCH_SIZE = int(os.environ.get("DELIVERY_BATCH_SIZE", "200"))
 DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
-DELIVERY_TIME_BUDGET = float(os.environ.get("DELIVERY_TIME_BUDGET", "300"))
+# A send task hands over after this long (re-enqueuing itself), so an urgent alert never waits behind it.
+DELIVERY_TIME_BUDGET = float(os.environ.get("DELIVERY_TIME_BUDGET", "30"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_CAP_SECONDS = float(os.environ.get("DELIVERY_RETRY_CAP_SECONDS", "3600"))
@@ -164,6 +179,13 @@ DELIVERY_RATE_LIMITS = {
     "email": float(os.environ.get("EMAIL_RATE_PER_SECOND", "0")),
     "sms": float(os.environ.get("SMS_RATE_PER_SECOND", "10")),
 }
+# Digests (local TIME_ZONE, 24-hour HH:MM): daily every day, weekly on DIGEST_WEEKLY_DAY.
+DIGEST_DAILY_TIME = os.environ.get("DIGEST_DAILY_TIME", "07:00")
+DIGEST_WEEKLY_DAY = os.environ.get("DIGEST_WEEKLY_DAY", "monday")
+DIGEST_WEEKLY_TIME = os.environ.get("DIGEST_WEEKLY_TIME", "07:00")
+# Parallel SMTP connections per worker: sending is mostly waiting for the server's replies.
+EMAIL_PARALLEL_CONNECTIONS = int(os.environ.get("EMAIL_PARALLEL_CONNECTIONS", "4"))
+
 # Text messages: "console" prints them (development); "twilio" sends through Twilio's Messages API.
 SMS_BACKEND = os.environ.get("SMS_BACKEND", "console")
 TWILIO_ACCOUNT_SID = os.environ.get("TWILIO_ACCOUNT_SID", "")

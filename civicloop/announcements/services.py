@@ -205,8 +205,13 @@ def _revision_of(text: AnnouncementTranslation, editor: Any) -> AnnouncementRevi
 
 
 @transaction.atomic
-def announcement_publish(*, announcement: Announcement, now: datetime | None = None) -> Announcement:
-    """Publish now. Publishing twice is harmless: the first publication date is kept."""
+def announcement_publish(
+    *, announcement: Announcement, now: datetime | None = None, deliver: bool = True
+) -> Announcement:
+    """Publish now, and (after commit) deliver it to subscribers. Publishing twice is harmless.
+
+    `deliver=False` is for importing past announcements, which must not be mailed out today.
+    """
     announcement = Announcement.objects.select_for_update().get(pk=announcement.pk)
     if announcement.status == Status.PUBLISHED:
         return announcement
@@ -216,7 +221,8 @@ def announcement_publish(*, announcement: Announcement, now: datetime | None = N
     announcement.published_at = now or timezone.now()
     announcement.publish_at = None
     announcement.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
-    _deliver_on_commit([announcement.pk])
+    if deliver:
+        _deliver_on_commit([announcement.pk])
     return announcement
 
 

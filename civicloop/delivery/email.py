@@ -202,17 +202,28 @@ def email_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
     A worker keeps EMAIL_PARALLEL_CONNECTIONS SMTP connections busy at once: most of a send is
     waiting for the server's replies, so a few connections overlap those waits.
     """
-    for key in {(d.message_id, d.language, str(d.message.created_at)) for d in deliveries}:
+    from civicloop.delivery.digests import digest_emails_build  # local import: digests.py imports this module
+
+    digests = digest_emails_build(deliveries)  # per recipient, so built here: sending threads never query
+    for key in {
+        (d.message_id, d.language, str(d.message.created_at)) for d in deliveries if d.pk not in digests
+    }:
         _raw_template(*key)  # render in this thread: the sending threads never touch the database
     parallel = max(1, int(getattr(settings, "EMAIL_PARALLEL_CONNECTIONS", 4)))
     if parallel == 1 or len(deliveries) < 2 * parallel:
-        return _send_over_one_connection(deliveries)
+        return _send_over_one_connection(deliveries, digests)
     chunks = [deliveries[index::parallel] for index in range(parallel)]
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="smtp") as pool:
-        return [outcome for chunk in pool.map(_send_over_one_connection, chunks) for outcome in chunk]
+        return [
+            outcome
+            for chunk in pool.map(_send_over_one_connection, chunks, [digests] * parallel)
+            for outcome in chunk
+        ]
 
 
-def _send_over_one_connection(deliveries: list[Delivery]) -> list[SendOutcome]:
+def _send_over_one_connection(
+    deliveries: list[Delivery], digests: dict[int, EmailMultiAlternatives]
+) -> list[SendOutcome]:
     outcomes: list[SendOutcome] = []
     connection = get_connection(fail_silently=False)
     direct = isinstance(connection, SmtpBackend)  # other backends (console, locmem) get full messages
@@ -221,13 +232,13 @@ def _send_over_one_connection(deliveries: list[Delivery]) -> list[SendOutcome]:
         connection.open()
         for delivery in deliveries:
             try:
-                raw = email_bytes(delivery) if direct else None
+                raw = email_bytes(delivery) if direct and delivery.pk not in digests else None
                 if raw is not None:
                     connection.connection.sendmail(  # type: ignore[attr-defined]
                         envelope_from, [delivery.contact_point.value], raw
                     )
                 else:
-                    connection.send_messages([email_build(delivery)])
+                    connection.send_messages([digests.get(delivery.pk) or email_build(delivery)])
             except Exception as error:  # classified: 4xx/connection → retry, 5xx/malformed → fail
                 problem = _smtp_error(error)
                 outcomes.append(SendOutcome(delivery.pk, error=problem))

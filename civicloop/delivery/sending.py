@@ -51,7 +51,7 @@ def deliveries_send_pending(
 ) -> int:
     """Send due deliveries of a channel until none is left or the time budget is spent; returns count."""
     size = batch_size or int(getattr(settings, "DELIVERY_BATCH_SIZE", 200))
-    budget = time_budget if time_budget is not None else float(getattr(settings, "DELIVERY_TIME_BUDGET", 300))
+    budget = time_budget if time_budget is not None else float(getattr(settings, "DELIVERY_TIME_BUDGET", 30))
     rate = float(getattr(settings, "DELIVERY_RATE_LIMITS", {}).get(channel, 0))
     send = sender or channel_sender(channel)
     pacer = Pacer(rate)

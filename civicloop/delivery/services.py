@@ -46,9 +46,10 @@ def announcement_message_ensure(*, announcement: Announcement) -> tuple[Message,
 
 def announcement_delivery_start(*, announcement_id: int) -> None:
     """Ask the workers to fan out and send a published announcement (call after commit)."""
-    from civicloop.delivery.tasks import fan_out_announcement
+    from civicloop.delivery.tasks import URGENT_PRIORITY, fan_out_announcement
 
-    fan_out_announcement.enqueue(announcement_id)
+    urgent = Announcement.objects.filter(pk=announcement_id, kind=Kind.ALERT).exists()
+    fan_out_announcement.using(priority=URGENT_PRIORITY if urgent else 0).enqueue(announcement_id)
 
 
 def deliveries_claim(

@@ -10,6 +10,9 @@ from civicloop.delivery.sending import deliveries_send_pending, next_retry_at
 from civicloop.delivery.services import announcement_message_ensure
 from civicloop.delivery.social import social_posts_queue
 
+# Urgent alerts jump the queue: their fan-out and senders run before routine work.
+URGENT_PRIORITY = 50
+
 
 @task()
 def fan_out_announcement(announcement_id: int) -> int:
@@ -22,8 +25,9 @@ def fan_out_announcement(announcement_id: int) -> int:
     if message.status == Message.Status.CANCELLED:
         return 0
     inserted = announcement_fan_out(message=message)
+    priority = URGENT_PRIORITY if message.urgent else 0
     for channel in Channel.values:
-        send_deliveries.enqueue(channel)
+        send_deliveries.using(priority=priority).enqueue(channel)
     return inserted
 
 

@@ -24,6 +24,7 @@ from civicloop.core.demo_content import (
 )
 from civicloop.places.models import CommunityArea
 from civicloop.places.services import community_areas_load
+from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
 
@@ -38,6 +39,53 @@ SCHEDULED_DEMO = DemoAnnouncement(
 )  # fmt: skip
 
 
+DEMO_SUBSCRIBERS = 240
+DEMO_DOMAIN = "demo.civicloop.local"
+
+
+def demo_subscribers_ensure() -> int:
+    """Confirmed demo subscribers (fake addresses and 555 numbers), so a publication has an audience."""
+    if ContactPoint.objects.filter(value__endswith=f"@{DEMO_DOMAIN}").exists():
+        return ContactPoint.objects.filter(value__endswith=f"@{DEMO_DOMAIN}").count()
+    now = timezone.now()
+    topics = list(Topic.objects.order_by("position"))
+    areas = list(CommunityArea.objects.order_by("number"))
+    subscribers = Subscriber.objects.bulk_create(
+        Subscriber(
+            language="es" if n % 3 == 0 else "en",
+            frequency="immediately" if n % 10 < 7 else ("daily" if n % 10 < 9 else "weekly"),
+            all_areas=n % 4 == 0,
+            status=Subscriber.Status.ACTIVE,
+            confirmed_at=now,
+        )
+        for n in range(DEMO_SUBSCRIBERS)
+    )
+    Subscriber.topics.through.objects.bulk_create(
+        Subscriber.topics.through(subscriber_id=s.pk, topic_id=topics[(n + k) % len(topics)].pk)
+        for n, s in enumerate(subscribers)
+        for k in (0, 5)
+    )
+    Subscriber.areas.through.objects.bulk_create(
+        Subscriber.areas.through(subscriber_id=s.pk, communityarea_id=areas[n % len(areas)].pk)
+        for n, s in enumerate(subscribers)
+        if not s.all_areas
+    )
+    points = [
+        ContactPoint(subscriber=s, kind="email", value=f"resident{n}@{DEMO_DOMAIN}", confirmed_at=now)
+        for n, s in enumerate(subscribers)
+    ] + [
+        # 555-01xx numbers are reserved for fiction: no real phone is ever texted by the demo.
+        ContactPoint(subscriber=s, kind="sms", value=f"+1312555{100 + n % 100:04d}", confirmed_at=now)
+        for n, s in enumerate(subscribers[:100])
+    ]
+    ContactPoint.objects.bulk_create(points)
+    ConsentRecord.objects.bulk_create(
+        ConsentRecord(subscriber=s, action="subscribe", channel="demo", text="Demo data", language=s.language)
+        for s in subscribers
+    )
+    return DEMO_SUBSCRIBERS
+
+
 class Command(BaseCommand):
     help = "Load the demo city: community areas, topics, staff of each role, announcements (idempotent)."
 
@@ -50,10 +98,11 @@ class Command(BaseCommand):
             )
         created = sum(self._ensure(item) for item in DEMO_ANNOUNCEMENTS)
         created += self._ensure(SCHEDULED_DEMO, schedule_in=timedelta(minutes=2))
+        subscribers = demo_subscribers_ensure()
         total = Announcement.objects.count()
         self.stdout.write(
             f"Demo city ready: {areas} community areas, {topics} topics, "
-            f"{total} announcements ({created} new)."
+            f"{total} announcements ({created} new), {subscribers} demo subscribers."
         )
         self.stdout.write(f"Demo staff logins at /staff/ (password for all: {DEMO_PASSWORD}):")
         for username, _email, role, name in DEMO_STAFF:
@@ -90,5 +139,8 @@ class Command(BaseCommand):
             announcement_schedule(announcement=announcement, publish_at=now + schedule_in)
             return 1
         published_days_ago = item.days % 11 + 1 if item.kind == Kind.EVENT else item.days
-        announcement_publish(announcement=announcement, now=now - timedelta(days=published_days_ago, hours=1))
+        # Past announcements are history: they are not mailed to today's demo subscribers.
+        announcement_publish(
+            announcement=announcement, now=now - timedelta(days=published_days_ago, hours=1), deliver=False
+        )
         return 1
