@@ -202,7 +202,7 @@ def email_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
     A worker keeps EMAIL_PARALLEL_CONNECTIONS SMTP connections busy at once: most of a send is
     waiting for the server's replies, so a few connections overlap those waits.
     """
-    from civicloop.delivery.digests import digest_emails_build  # local import: digests.py imports this module
+    from civicloop.delivery.digest_email import digest_emails_build  # local: that module imports this one
 
     digests = digest_emails_build(deliveries)  # per recipient, so built here: sending threads never query
     for key in {

@@ -8,7 +8,8 @@ from django_tasks import TaskResultStatus, task
 from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
-from civicloop.delivery.digests import DIGEST_FREQUENCIES, digest_run_create, next_digest_time
+from civicloop.delivery.digest_schedule import DIGEST_FREQUENCIES, next_digest_time
+from civicloop.delivery.digests import digest_run_create
 from civicloop.delivery.models import Channel
 from civicloop.delivery.tasks import send_deliveries
 

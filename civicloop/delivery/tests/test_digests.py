@@ -12,12 +12,9 @@ from django_tasks_db.models import DBTaskResult
 
 from civicloop.announcements.models import Kind
 from civicloop.announcements.tests.factories import make_announcement, make_area, make_topic
-from civicloop.delivery.digests import (
-    digest_emails_build,
-    digest_run_create,
-    digest_slot,
-    next_digest_time,
-)
+from civicloop.delivery.digest_email import digest_emails_build
+from civicloop.delivery.digest_schedule import digest_slot, next_digest_time
+from civicloop.delivery.digests import digest_run_create
 from civicloop.delivery.email import email_build
 from civicloop.delivery.fanout import announcement_fan_out
 from civicloop.delivery.models import Delivery, Message, Suppression
