@@ -59,36 +59,36 @@ def subscribers_generate(count: int) -> None:
         (
             f"INSERT INTO {_table(Subscriber)} (id, created_at, updated_at, language, frequency, all_areas, "
             f"status, confirmed_at, unsubscribed_at, token_version) {series} "
-            f"SELECT n, %s, %s, CASE WHEN n % 3 = 0 THEN 'es' ELSE 'en' END, "
-            f"CASE WHEN n % 10 < 7 THEN 'immediately' WHEN n % 10 < 9 THEN 'daily' ELSE 'weekly' END, "
-            f"n % 10 < 3, 'active', %s, NULL, 1 FROM seq",
+            f"SELECT n, %s, %s, CASE WHEN n %% 3 = 0 THEN 'es' ELSE 'en' END, "
+            f"CASE WHEN n %% 10 < 7 THEN 'immediately' WHEN n %% 10 < 9 THEN 'daily' ELSE 'weekly' END, "
+            f"n %% 10 < 3, 'active', %s, NULL, 1 FROM seq",
             [now, now, now],
         ),
         (
             f"INSERT INTO {_table(ContactPoint)} (subscriber_id, kind, value, confirmed_at, created_at, "
             f"updated_at) {series} SELECT n, 'email', 'resident' || n || '@example.org', %s, %s, %s "
-            f"FROM seq WHERE n % 10 < 8",
+            f"FROM seq WHERE n %% 10 < 8",
             [now, now, now],
         ),
         (
             f"INSERT INTO {_table(ContactPoint)} (subscriber_id, kind, value, confirmed_at, created_at, "
             f"updated_at) {series} SELECT n, 'sms', '+1' || (3120000000 + n), %s, %s, %s "
-            f"FROM seq WHERE n % 10 >= 6",
+            f"FROM seq WHERE n %% 10 >= 6",
             [now, now, now],
         ),
         (
             f"INSERT INTO {_table(subscriber_topics)} (subscriber_id, topic_id) {series} "
-            f"SELECT n, {int(first_topic)} + n % {int(topic_count)} FROM seq",
+            f"SELECT n, {int(first_topic)} + n %% {int(topic_count)} FROM seq",
             [],
         ),
         (
             f"INSERT INTO {_table(subscriber_topics)} (subscriber_id, topic_id) {series} "
-            f"SELECT n, {int(first_topic)} + (n + 5) % {int(topic_count)} FROM seq WHERE n % 2 = 0",
+            f"SELECT n, {int(first_topic)} + (n + 5) %% {int(topic_count)} FROM seq WHERE n %% 2 = 0",
             [],
         ),
         (
             f"INSERT INTO {_table(subscriber_areas)} (subscriber_id, communityarea_id) {series} "
-            f"SELECT n, {int(first_area)} + n % 77 FROM seq WHERE n % 10 >= 3",
+            f"SELECT n, {int(first_area)} + n %% 77 FROM seq WHERE n %% 10 >= 3",
             [],
         ),
     ]
