@@ -164,6 +164,11 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# An email provider through Anymail: EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend and its
+# settings as ANYMAIL_<NAME> variables (e.g. ANYMAIL_MAILGUN_API_KEY), never in code.
+ANYMAIL = {
+    name.removeprefix("ANYMAIL_"): value for name, value in os.environ.items() if name.startswith("ANYMAIL_")
+}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "Chicago Updates <updates@civicloop.local>")
 
 # Delivery engine (the outbox). Rates are messages per second per worker; 0 means no limit.
@@ -171,6 +176,9 @@ DELIVERY_BATCH_SIZE = int(os.environ.get("DELIVERY_BATCH_SIZE", "200"))
 DELIVERY_LEASE_SECONDS = float(os.environ.get("DELIVERY_LEASE_SECONDS", "120"))
 # A send task hands over after this long (re-enqueuing itself), so an urgent alert never waits behind it.
 DELIVERY_TIME_BUDGET = float(os.environ.get("DELIVERY_TIME_BUDGET", "30"))
+# On PostgreSQL, a large fan-out runs in this many concurrent chunks (by subscriber id range).
+DELIVERY_FANOUT_PARALLEL = int(os.environ.get("DELIVERY_FANOUT_PARALLEL", "2"))
+DELIVERY_FANOUT_PARALLEL_FROM = int(os.environ.get("DELIVERY_FANOUT_PARALLEL_FROM", "100000"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_CAP_SECONDS = float(os.environ.get("DELIVERY_RETRY_CAP_SECONDS", "3600"))

@@ -5,10 +5,13 @@ the suppression list, and the unique (message, contact point, channel) constrain
 harmless (ON CONFLICT DO NOTHING; SQLite ≥ 3.24 and PostgreSQL both speak it).
 """
 
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connection, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 
 from civicloop.announcements.models import Announcement, AnnouncementTranslation, Kind
@@ -83,14 +86,43 @@ def announcement_fan_out(*, message: Message, now: datetime | None = None) -> in
         f"CASE WHEN s.language IN ({language_placeholders}) THEN s.language ELSE %s END, "
         f"'queued', 0, CASE WHEN cp.kind = %s THEN %s ELSE %s END, '', '', '', %s "
         f"FROM {_table(ContactPoint)} cp JOIN {_table(Subscriber)} s ON s.id = cp.subscriber_id "
-        f"WHERE {' AND '.join(conditions)} "
+        f"WHERE {' AND '.join(conditions)} AND s.id BETWEEN %s AND %s "
         f"ON CONFLICT (message_id, contact_point_id, channel) DO NOTHING"
     )
-    with transaction.atomic(), connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        inserted = max(cursor.rowcount, 0)
-        total = Delivery.objects.filter(message=message).count()
-        Message.objects.filter(pk=message.pk).update(
-            status=Message.Status.SENDING, fanned_out_at=moment, recipients=total
-        )
+    chunks = _subscriber_ranges()
+    if len(chunks) == 1:
+        inserted = _insert(sql, [*params, *chunks[0]])
+    else:
+        # PostgreSQL writes index entries on several cores at once; each chunk commits on its own and a
+        # re-run fills in whatever a failed chunk missed (ON CONFLICT DO NOTHING).
+        with ThreadPoolExecutor(max_workers=len(chunks), thread_name_prefix="fanout") as pool:
+            inserted = sum(
+                pool.map(lambda bounds: _insert(sql, [*params, *bounds], own_connection=True), chunks)
+            )
+    total = Delivery.objects.filter(message=message).count()
+    Message.objects.filter(pk=message.pk).update(
+        status=Message.Status.SENDING, fanned_out_at=moment, recipients=total
+    )
     return inserted
+
+
+def _insert(sql: str, params: list[Any], *, own_connection: bool = False) -> int:
+    try:
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            return max(cursor.rowcount, 0)
+    finally:
+        if own_connection:  # a worker thread's connection is its own: close it
+            connection.close()
+
+
+def _subscriber_ranges() -> list[tuple[int, int]]:
+    """Subscriber id ranges to fan out in parallel: several on a large PostgreSQL city, else one."""
+    bounds = Subscriber.objects.aggregate(low=Min("id"), high=Max("id"))
+    low, high = bounds["low"] or 0, bounds["high"] or 0
+    parallel = int(getattr(settings, "DELIVERY_FANOUT_PARALLEL", 2))
+    big = high - low >= int(getattr(settings, "DELIVERY_FANOUT_PARALLEL_FROM", 100_000))
+    if connection.vendor != "postgresql" or parallel < 2 or not big:
+        return [(low, high)]
+    step = (high - low) // parallel + 1
+    return [(start, min(start + step - 1, high)) for start in range(low, high + 1, step)]

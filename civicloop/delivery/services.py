@@ -66,12 +66,14 @@ def deliveries_claim(
     claimable = Q(status=Delivery.Status.QUEUED, next_attempt_at__lte=moment) | Q(
         status=Delivery.Status.SENDING, lease_expires_at__lt=moment
     )
-    candidates = list(
-        Delivery.objects.filter(channel=channel)
-        .filter(claimable)
-        .order_by("id")
-        .values_list("id", flat=True)[:limit]
+    # Two index range scans (delivery_claim_idx), never a sort of everything due: a send may have millions.
+    of_channel = Delivery.objects.filter(channel=channel)
+    expired = of_channel.filter(status=Delivery.Status.SENDING, lease_expires_at__lt=moment)
+    candidates = list(expired.values_list("id", flat=True)[:limit])
+    due = of_channel.filter(status=Delivery.Status.QUEUED, next_attempt_at__lte=moment).order_by(
+        "next_attempt_at"
     )
+    candidates += list(due.values_list("id", flat=True)[: limit - len(candidates)])
     if not candidates:
         return token, []
     with transaction.atomic():

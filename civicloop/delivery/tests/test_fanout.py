@@ -1,4 +1,5 @@
 import pytest
+from django.db import connection
 
 from civicloop.announcements.models import Kind
 from civicloop.announcements.tests.factories import make_announcement, make_area, make_topic
@@ -133,7 +134,7 @@ def test_fan_out_is_one_statement_whatever_the_number_of_subscribers(django_asse
     announcement = make_announcement(topics=[housing])
     message, _ = announcement_message_ensure(announcement=announcement)
 
-    with django_assert_max_num_queries(8):
+    with django_assert_max_num_queries(9):
         added = announcement_fan_out(message=message)
 
     assert added == 60
@@ -161,3 +162,18 @@ def test_urgent_texts_ignore_quiet_hours(settings):
     text = Delivery.objects.get(message=message, channel="sms")
     email = Delivery.objects.get(message=message, channel="email")
     assert text.next_attempt_at == email.next_attempt_at
+
+
+def test_subscriber_ranges_cover_every_id_once(settings):
+    from civicloop.delivery.fanout import _subscriber_ranges
+
+    for number in range(7):
+        make_subscriber(email=f"r{number}@example.org")
+    settings.DELIVERY_FANOUT_PARALLEL, settings.DELIVERY_FANOUT_PARALLEL_FROM = 3, 1
+
+    ranges = _subscriber_ranges()
+
+    ids = set(Subscriber.objects.values_list("id", flat=True))
+    covered = [i for low, high in ranges for i in ids if low <= i <= high]
+    assert sorted(covered) == sorted(ids)
+    assert len(ranges) == (3 if connection.vendor == "postgresql" else 1)

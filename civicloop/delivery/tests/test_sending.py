@@ -315,3 +315,20 @@ def test_the_fast_path_gives_each_recipient_their_own_headers_and_links(smtp):
         assert links["unsubscribe_url"] in str(received["List-Unsubscribe"])
         assert links["preferences_url"] in received.get_body(("html",)).get_content()
     assert len({str(m["Message-ID"]) for m in smtp.messages}) == 12
+
+
+def test_a_provider_backend_through_anymail_gets_complete_localized_messages(settings, mailoutbox):
+    settings.EMAIL_BACKEND = "anymail.backends.test.EmailBackend"
+    settings.SITE_URL = "https://city.example.org"
+    housing = make_topic()
+    spanish = make_subscriber(email="es@example.org", topics=[housing], language="es")
+    published(title="Rent help", spanish=("Ayuda con la renta", "Solicite ya."), topics=[housing])
+
+    deliveries_send_pending(channel="email")
+
+    (sent,) = mailoutbox
+    assert sent.anymail_status.status == {"sent"}
+    assert sent.subject == "Ayuda con la renta"
+    assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert subscription_links(spanish)["unsubscribe_url"] in sent.extra_headers["List-Unsubscribe"]
+    assert Delivery.objects.get().status == Delivery.Status.SENT
