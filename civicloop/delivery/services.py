@@ -2,7 +2,7 @@
 
 import random
 import uuid
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -18,6 +18,27 @@ from civicloop.integrations.sms.twilio import RECIPIENT_ERROR_CODES
 from civicloop.subscriptions.models import ContactPoint, Subscriber
 
 STOP_CODE = "21610"  # Twilio: the recipient replied STOP
+SENDER_FIELDS = (
+    "id",
+    "message_id",
+    "contact_point_id",
+    "channel",
+    "language",
+    "attempts",
+    "message__kind",
+    "message__urgent",
+    "message__created_at",
+    "message__announcement_id",
+    "message__template",
+    "message__context",
+    "contact_point__value",
+    "contact_point__kind",
+    "contact_point__subscriber_id",
+    "contact_point__subscriber__token_version",
+    "contact_point__subscriber__language",
+    "contact_point__subscriber__all_areas",
+    "contact_point__subscriber__confirmed_at",
+)
 
 
 def _setting(name: str, default: float) -> float:
@@ -86,16 +107,19 @@ def deliveries_claim(
             updated_at=moment,
         )
     claimed = Delivery.objects.filter(lease_token=token, status=Delivery.Status.SENDING)
-    _drop_no_longer_wanted(claimed)
+    _drop_no_longer_wanted(list(claimed.values_list("id", flat=True)))
+    # Only the columns a channel sender reads: loading whole rows was a large share of a send's cost.
     deliveries = list(
-        claimed.filter(status=Delivery.Status.SENDING).select_related("message", "contact_point__subscriber")
+        claimed.filter(status=Delivery.Status.SENDING)
+        .select_related("message", "contact_point__subscriber")
+        .only(*SENDER_FIELDS)
     )
     return token, deliveries
 
 
-def _drop_no_longer_wanted(claimed: "Iterable[Delivery]") -> None:
+def _drop_no_longer_wanted(claimed_ids: list[int]) -> None:
     """Opted out, unsubscribed or cancelled since it was queued: never sent, whatever the queue said."""
-    queryset = Delivery.objects.filter(pk__in=[d.pk for d in claimed])
+    queryset = Delivery.objects.filter(pk__in=claimed_ids)
     suppressed = Suppression.objects.filter(
         channel=OuterRef("channel"), value=OuterRef("contact_point__value")
     )
