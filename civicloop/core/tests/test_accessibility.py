@@ -54,11 +54,19 @@ def test_staff_composer_has_no_axe_violations(page, live_server, city, assert_ac
     )
     login_in_browser(page, live_server, comms)
 
+    from civicloop.delivery.fanout import announcement_fan_out
+    from civicloop.delivery.services import announcement_message_ensure
+    from civicloop.delivery.tests.factories import make_subscriber
+
+    make_subscriber(email="reader@example.org", phone="+13125550199", language="es")
+    message, _ = announcement_message_ensure(announcement=city["alert"])
+    announcement_fan_out(message=message)
     for path in [
         "/staff/",
         "/staff/announcements/",
         "/staff/announcements/new/",
         f"/staff/announcements/{city['event'].pk}/",
+        f"/staff/announcements/{city['alert'].pk}/delivery/",
     ]:
         page.goto(path)
         assert_accessible(page)

@@ -30,7 +30,7 @@ def sending_announcement(subscribers=3, prefix="r"):
     return announcement, message
 
 
-def test_progress_shows_counts_and_a_progress_bar_that_refreshes_while_sending(client):
+def test_progress_shows_counts_and_a_progress_bar_that_updates_while_sending(client):
     login(client, Role.COMMUNICATIONS)
     announcement, _message = sending_announcement()
     Delivery.objects.filter(pk__in=Delivery.objects.order_by("id").values("pk")[:1]).update(status="sent")
@@ -39,18 +39,19 @@ def test_progress_shows_counts_and_a_progress_bar_that_refreshes_while_sending(c
 
     assert '<progress id="delivery-progress" max="3" value="1">' in html
     assert "33%" in html
-    assert 'http-equiv="refresh"' in html
+    assert 'data-running="true"' in html and "delivery-progress.js" in html
     assert "Cancel the rest of this send" in html
 
 
-def test_a_finished_send_stops_refreshing(client):
+def test_a_finished_send_stops_updating(client):
     login(client, Role.COMMUNICATIONS)
     announcement, _ = sending_announcement()
     Delivery.objects.update(status="sent")
 
     html = client.get(f"/staff/announcements/{announcement.pk}/delivery/").content.decode()
 
-    assert "100%" in html and 'http-equiv="refresh"' not in html
+    assert "100%" in html and 'data-running="false"' in html
+    assert "<strong>Finished</strong>" in html
 
 
 def test_cancel_button_cancels_what_is_not_sent(client):
