@@ -179,6 +179,8 @@ DELIVERY_TIME_BUDGET = float(os.environ.get("DELIVERY_TIME_BUDGET", "30"))
 # On PostgreSQL, a large fan-out runs in this many concurrent chunks (by subscriber id range).
 DELIVERY_FANOUT_PARALLEL = int(os.environ.get("DELIVERY_FANOUT_PARALLEL", "2"))
 DELIVERY_FANOUT_PARALLEL_FROM = int(os.environ.get("DELIVERY_FANOUT_PARALLEL_FROM", "100000"))
+# Sender tasks enqueued per channel for each announcement, so a large send spreads over the workers.
+DELIVERY_SENDERS_PER_CHANNEL = int(os.environ.get("DELIVERY_SENDERS_PER_CHANNEL", "2"))
 DELIVERY_MAX_ATTEMPTS = int(os.environ.get("DELIVERY_MAX_ATTEMPTS", "6"))
 DELIVERY_RETRY_BASE_SECONDS = float(os.environ.get("DELIVERY_RETRY_BASE_SECONDS", "30"))
 DELIVERY_RETRY_CAP_SECONDS = float(os.environ.get("DELIVERY_RETRY_CAP_SECONDS", "3600"))

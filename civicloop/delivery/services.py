@@ -69,8 +69,12 @@ def announcement_delivery_start(*, announcement_id: int) -> None:
     """Ask the workers to fan out and send a published announcement (call after commit)."""
     from civicloop.delivery.tasks import URGENT_PRIORITY, fan_out_announcement
 
-    urgent = Announcement.objects.filter(pk=announcement_id, kind=Kind.ALERT).exists()
-    fan_out_announcement.using(priority=URGENT_PRIORITY if urgent else 0).enqueue(announcement_id)
+    announcement = Announcement.objects.filter(pk=announcement_id).first()
+    if announcement is None:
+        return
+    # The message exists before the task does: if the task is lost, a worker's start-up finds it.
+    message, _created = announcement_message_ensure(announcement=announcement)
+    fan_out_announcement.using(priority=URGENT_PRIORITY if message.urgent else 0).enqueue(announcement_id)
 
 
 def deliveries_claim(

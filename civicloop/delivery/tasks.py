@@ -1,5 +1,6 @@
 """Background tasks: small, idempotent, safe to retry. They load ids and call services."""
 
+from django.conf import settings
 from django.utils import timezone
 from django_tasks import task
 
@@ -26,8 +27,10 @@ def fan_out_announcement(announcement_id: int) -> int:
         return 0
     inserted = announcement_fan_out(message=message)
     priority = URGENT_PRIORITY if message.urgent else 0
+    # Several senders per channel, so one large send spreads over every worker (claims are leased).
     for channel in Channel.values:
-        send_deliveries.using(priority=priority).enqueue(channel)
+        for _sender in range(max(1, int(getattr(settings, "DELIVERY_SENDERS_PER_CHANNEL", 2)))):
+            send_deliveries.using(priority=priority).enqueue(channel)
     return inserted
 
 
@@ -42,7 +45,10 @@ def send_deliveries(channel: str) -> int:
 
 
 def resume_unfinished_sends() -> list[str]:
-    """Enqueue a sender for every channel with deliveries still waiting (queued or leased)."""
+    """Enqueue what a dead worker or a lost queue left unfinished: fan-outs not done, deliveries waiting."""
+    unfinished = Message.objects.filter(kind=Message.Kind.ANNOUNCEMENT, status=Message.Status.FANNING_OUT)
+    for announcement_id, urgent in unfinished.values_list("announcement_id", "urgent"):
+        fan_out_announcement.using(priority=URGENT_PRIORITY if urgent else 0).enqueue(announcement_id)
     channels = []
     for channel in Channel.values:
         due = next_retry_at(channel)

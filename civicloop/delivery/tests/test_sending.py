@@ -332,3 +332,21 @@ def test_a_provider_backend_through_anymail_gets_complete_localized_messages(set
     assert sent.extra_headers["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
     assert subscription_links(spanish)["unsubscribe_url"] in sent.extra_headers["List-Unsubscribe"]
     assert Delivery.objects.get().status == Delivery.Status.SENT
+
+
+def test_a_fan_out_whose_task_was_lost_is_resumed_when_a_worker_starts():
+    from django_tasks_db.models import DBTaskResult
+
+    from civicloop.delivery.services import announcement_delivery_start
+    from civicloop.delivery.tasks import resume_unfinished_sends
+
+    announcement = make_announcement(kind=Kind.ALERT, topics=[make_topic()])
+    announcement_delivery_start(announcement_id=announcement.pk)
+    assert Message.objects.get(announcement=announcement).status == Message.Status.FANNING_OUT
+    DBTaskResult.objects.all().delete()  # the queue lost the fan-out task
+
+    resume_unfinished_sends()
+
+    (task,) = DBTaskResult.objects.filter(task_path__endswith="fan_out_announcement")
+    assert task.args_kwargs["args"] == [announcement.pk]
+    assert task.priority > 0  # an alert goes first
