@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "civicloop.subscriptions",
     "civicloop.integrations",
     "civicloop.delivery",
+    "civicloop.servicerequests",
 ]
 
 MIDDLEWARE = [
@@ -148,6 +149,8 @@ TIME_ZONE = os.environ.get("TIME_ZONE", "America/Chicago")
 USE_I18N = True
 USE_TZ = True
 
+MEDIA_URL = "/media/"
+MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
 STATIC_URL = "/static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", PROJECT_DIR / "staticfiles"))

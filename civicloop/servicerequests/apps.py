@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ServiceRequestsConfig(AppConfig):
+    name = "civicloop.servicerequests"
+    label = "servicerequests"

@@ -1,0 +1,192 @@
+"""311: the city's services, residents' requests, every status change, and API clients (Open311)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+
+class Service(models.Model):
+    """A 311 service residents can request (Chicago's real service codes)."""
+
+    code = models.CharField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    name_es = models.CharField(max_length=200, blank=True)
+    key = models.SlugField(max_length=100, blank=True, help_text="Chicago's chicagorequests key")
+    department = models.CharField(max_length=100, help_text="The Open311 group and agency responsible")
+    topic = models.ForeignKey(
+        "topics.Topic", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    keywords = models.CharField(max_length=500, blank=True, help_text="Plain words residents search with")
+    sla_hours = models.PositiveIntegerField(default=7 * 24, help_text="Target time to complete")
+    active = models.BooleanField(default=True)
+
+    class Meta:
+        ordering = ["department", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def has_definition(self) -> bool:
+        return self.attributes.exists()
+
+
+class ServiceAttribute(models.Model):
+    """A question a service definition asks (Open311 attribute)."""
+
+    class Datatype(models.TextChoices):
+        STRING = "string"
+        NUMBER = "number"
+        DATETIME = "datetime"
+        TEXT = "text"
+        SINGLEVALUELIST = "singlevaluelist"
+        MULTIVALUELIST = "multivaluelist"
+
+    service = models.ForeignKey(Service, on_delete=models.CASCADE, related_name="attributes")
+    code = models.CharField(max_length=64)
+    order = models.PositiveSmallIntegerField(default=0)
+    datatype = models.CharField(max_length=20, choices=Datatype.choices)
+    required = models.BooleanField(default=False)
+    # False for a heading or instruction only (Open311 "variable")
+    variable = models.BooleanField(default=True)
+    description = models.CharField(max_length=300)
+    description_es = models.CharField(max_length=300, blank=True)
+    datatype_description = models.CharField(max_length=200, blank=True)
+    # [{"key": ..., "name": ..., "name_es": ...}] for list datatypes
+    values = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        ordering = ["order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["service", "code"], name="service_attribute_code_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.service_id}:{self.code}"
+
+    def value_keys(self) -> set[str]:
+        return {str(value["key"]) for value in self.values}
+
+
+class ApiClient(models.Model):
+    """An application allowed to POST requests (Open311 api_key); only a hash of its key is kept."""
+
+    name = models.CharField(max_length=200)
+    key_prefix = models.CharField(max_length=12, help_text="First characters, to recognise a key")
+    key_hash = models.CharField(max_length=64, unique=True)
+    requests_per_minute = models.PositiveIntegerField(default=60)
+    created_at = models.DateTimeField(auto_now_add=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.key_prefix}…)"
+
+
+class ServiceRequest(models.Model):
+    """A resident's 311 request and where it stands."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        CLOSED = "closed", _("Closed")
+
+    class Detailed(models.TextChoices):
+        SUBMITTED = "submitted", _("Submitted")
+        ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+        IN_PROGRESS = "in_progress", _("In progress")
+        DUPLICATE = "duplicate", _("Duplicate")
+        COMPLETED = "completed", _("Completed")
+        CANNOT_COMPLETE = "cannot_complete", _("Cannot complete")
+
+    class Channel(models.TextChoices):
+        WEB = "web", _("Web")
+        API = "api", _("Open311 API")
+        SMS = "sms", _("Text message")
+        PHONE = "phone", _("Phone")
+
+    public_id = models.CharField(max_length=20, unique=True, help_text="Open311 service_request_id")
+    token = models.CharField(max_length=36, unique=True, help_text="Open311 token, given before an id exists")
+    service = models.ForeignKey(Service, on_delete=models.PROTECT, related_name="requests")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.OPEN)
+    detailed_status = models.CharField(max_length=20, choices=Detailed.choices, default=Detailed.SUBMITTED)
+    status_notes = models.CharField(max_length=500, blank=True)
+    description = models.TextField(max_length=4000, blank=True)
+    latitude = models.FloatField(null=True, blank=True)
+    longitude = models.FloatField(null=True, blank=True)
+    address = models.CharField(max_length=300, blank=True)
+    address_id = models.CharField(max_length=100, blank=True)
+    community_area = models.ForeignKey(
+        "places.CommunityArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    attribute_values = models.JSONField(default=dict, blank=True)
+    photo = models.FileField(upload_to="requests/%Y/%m/", blank=True)
+    media_url = models.URLField(max_length=500, blank=True)
+    agency_responsible = models.CharField(max_length=200, blank=True)
+    channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)
+    api_client = models.ForeignKey(
+        ApiClient, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="duplicates"
+    )
+    # Private: never in public pages, the API or exports.
+    email = models.EmailField(blank=True)
+    phone = models.CharField(max_length=32, blank=True)
+    first_name = models.CharField(max_length=100, blank=True)
+    last_name = models.CharField(max_length=100, blank=True)
+    device_id = models.CharField(max_length=100, blank=True)
+    account_id = models.CharField(max_length=100, blank=True)
+    language = models.CharField(max_length=8, default="en")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_at = models.DateTimeField(db_index=True)
+    updated_at = models.DateTimeField(db_index=True)
+    expected_at = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+        indexes = [
+            models.Index(fields=["service", "-requested_at"], name="request_service_idx"),
+            models.Index(fields=["status", "-requested_at"], name="request_status_idx"),
+            models.Index(fields=["community_area", "-requested_at"], name="request_area_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(latitude__isnull=True, longitude__isnull=True)
+                | Q(latitude__isnull=False, longitude__isnull=False),
+                name="request_lat_long_together",
+            ),
+            models.CheckConstraint(
+                condition=~Q(latitude__isnull=True, address="", address_id=""), name="request_has_a_location"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.public_id
+
+    def get_absolute_url(self) -> str:
+        return f"/requests/{self.public_id}/"
+
+
+class StatusChange(models.Model):
+    """One change in a request's life: the public timeline and the staff audit trail."""
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="changes")
+    status = models.CharField(max_length=10, choices=ServiceRequest.Status.choices)
+    detailed_status = models.CharField(max_length=20, choices=ServiceRequest.Detailed.choices)
+    note = models.CharField(max_length=1000, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.request_id}:{self.detailed_status}"

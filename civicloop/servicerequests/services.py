@@ -1,0 +1,316 @@
+"""Writes for 311: load the catalogue, file requests, change their status, manage API clients."""
+
+import hashlib
+import json
+import secrets
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+
+from civicloop.core.errors import DomainError, NotFound
+from civicloop.places.selectors import community_area_for_point
+from civicloop.servicerequests.catalog import DEFINITIONS, KEYWORDS, NAMES_ES, department_for
+from civicloop.servicerequests.models import (
+    ApiClient,
+    Service,
+    ServiceAttribute,
+    ServiceRequest,
+    StatusChange,
+)
+from civicloop.topics.models import Topic
+
+DATA_FILE = Path(__file__).resolve().parent / "data" / "chicago_service_codes.json"
+DESCRIPTION_MAX = 4000
+STRING_MAX = 200
+CLOSING = {
+    ServiceRequest.Detailed.COMPLETED,
+    ServiceRequest.Detailed.CANNOT_COMPLETE,
+    ServiceRequest.Detailed.DUPLICATE,
+}
+
+
+class ServiceRequestInvalid(DomainError):
+    """Bad input: Open311 answers 400 with this code and description."""
+
+    def __init__(self, description: str, *, code: str = "400", field: str | None = None) -> None:
+        super().__init__(description, field=field)
+        self.code = code
+
+
+class ApiKeyInvalid(DomainError):
+    """Missing, unknown or revoked api_key: Open311 answers 403."""
+
+
+@transaction.atomic
+def services_load(*, data_file: Path = DATA_FILE) -> int:
+    """Load or refresh Chicago's services and the ten definitions (idempotent)."""
+    topics = {topic.slug: topic for topic in Topic.objects.all()}
+    rows = json.loads(data_file.read_text(encoding="utf-8"))
+    for row in rows:
+        department, topic_slug, days = department_for(row["service_name"])
+        service, _ = Service.objects.update_or_create(
+            code=row["service_code"],
+            defaults={
+                "name": row["service_name"],
+                "name_es": NAMES_ES.get(row["service_name"], ""),
+                "key": row.get("chicagorequests_key", "")[:100],
+                "department": department,
+                "topic": topics.get(topic_slug),
+                "keywords": KEYWORDS.get(row["service_name"], ""),
+                "sla_hours": days * 24,
+            },
+        )
+        for order, attribute in enumerate(DEFINITIONS.get(row["service_name"], [])):
+            ServiceAttribute.objects.update_or_create(
+                service=service, code=attribute["code"], defaults={**attribute, "order": order}
+            )
+    return len(rows)
+
+
+@dataclass
+class RequestInput:
+    """What a resident or an Open311 client sent; strings as received (an empty one counts as missing)."""
+
+    service_code: str
+    latitude: str = ""
+    longitude: str = ""
+    address: str = ""
+    address_id: str = ""
+    attributes: dict[str, list[str]] = field(default_factory=dict)
+    description: str = ""
+    media_url: str = ""
+    email: str = ""
+    phone: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    device_id: str = ""
+    account_id: str = ""
+    language: str = "en"
+    channel: str = ServiceRequest.Channel.WEB
+
+
+def _location(data: RequestInput) -> tuple[float | None, float | None, Any]:
+    if not (data.latitude and data.longitude) and (data.latitude or data.longitude):
+        raise ServiceRequestInvalid("Both lat and long are required together.", field="lat")
+    if data.latitude and data.longitude:
+        try:
+            latitude, longitude = float(data.latitude), float(data.longitude)
+        except ValueError as error:
+            raise ServiceRequestInvalid("lat and long must be decimal degrees.", field="lat") from error
+        if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
+            raise ServiceRequestInvalid("lat or long is out of range.", field="lat")
+        area = community_area_for_point(latitude=latitude, longitude=longitude)
+        if area is None:
+            raise ServiceRequestInvalid("That location is outside the City of Chicago.", field="lat")
+        return latitude, longitude, area
+    if not (data.address.strip() or data.address_id.strip()):
+        raise ServiceRequestInvalid(
+            "A location is required: lat and long, address_string or address_id.", field="address"
+        )
+    return None, None, None
+
+
+def _attribute_values(service: Service, given: dict[str, list[str]]) -> dict[str, Any]:
+    """Check every answer against the service definition; returns the clean values by code."""
+    definitions = {attribute.code: attribute for attribute in service.attributes.all()}
+    unknown = sorted(set(given) - set(definitions))
+    if unknown:
+        raise ServiceRequestInvalid(f"Unknown attribute: {unknown[0]}.", field="attributes")
+    clean: dict[str, Any] = {}
+    for code, attribute in definitions.items():
+        values = [value for value in given.get(code, []) if value.strip()]
+        if not values:
+            if attribute.required and attribute.variable:
+                raise ServiceRequestInvalid(f"Attribute {code} is required.", field=code)
+            continue
+        clean[code] = _checked(attribute, values)
+    return clean
+
+
+def _checked(attribute: ServiceAttribute, values: list[str]) -> Any:
+    code, datatype = attribute.code, attribute.datatype
+    if datatype == ServiceAttribute.Datatype.MULTIVALUELIST:
+        wrong = [value for value in values if value not in attribute.value_keys()]
+        if wrong:
+            raise ServiceRequestInvalid(f"Attribute {code} has no value {wrong[0]!r}.", field=code)
+        return values
+    if len(values) > 1:
+        raise ServiceRequestInvalid(f"Attribute {code} takes one value.", field=code)
+    value = values[0].strip()
+    if datatype == ServiceAttribute.Datatype.SINGLEVALUELIST and value not in attribute.value_keys():
+        raise ServiceRequestInvalid(f"Attribute {code} has no value {value!r}.", field=code)
+    if datatype == ServiceAttribute.Datatype.NUMBER:
+        try:
+            number = float(value)
+        except ValueError as error:
+            raise ServiceRequestInvalid(f"Attribute {code} must be a number.", field=code) from error
+        if number != number or number in (float("inf"), float("-inf")):
+            raise ServiceRequestInvalid(f"Attribute {code} must be a number.", field=code)
+        return number
+    if datatype == ServiceAttribute.Datatype.DATETIME:
+        try:
+            moment = parse_datetime(value)
+        except ValueError:
+            moment = None
+        if moment is None:
+            raise ServiceRequestInvalid(f"Attribute {code} must be a W3C datetime.", field=code)
+        return (moment if timezone.is_aware(moment) else timezone.make_aware(moment)).isoformat()
+    limit = DESCRIPTION_MAX if datatype == ServiceAttribute.Datatype.TEXT else STRING_MAX
+    if len(value) > limit:
+        raise ServiceRequestInvalid(f"Attribute {code} is longer than {limit} characters.", field=code)
+    return value
+
+
+def _contact(data: RequestInput) -> tuple[str, str]:
+    email = data.email.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError as error:
+            raise ServiceRequestInvalid("email is not a valid email address.", field="email") from error
+    phone = ""
+    if data.phone.strip():
+        try:
+            number = phonenumbers.parse(data.phone, "US")
+        except phonenumbers.NumberParseException as error:
+            raise ServiceRequestInvalid("phone is not a valid phone number.", field="phone") from error
+        if not phonenumbers.is_valid_number(number):
+            raise ServiceRequestInvalid("phone is not a valid phone number.", field="phone")
+        phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return email, phone
+
+
+def service_request_create(
+    *, data: RequestInput, api_client: ApiClient | None = None, photo: Any = None, now: datetime | None = None
+) -> ServiceRequest:
+    """File a request. Raises NotFound (unknown service) or ServiceRequestInvalid; stores nothing then."""
+    service = Service.objects.filter(code=data.service_code.strip(), active=True).first()
+    if service is None:
+        raise NotFound(f"No service with code {data.service_code!r}.")
+    if len(data.description) > DESCRIPTION_MAX:
+        raise ServiceRequestInvalid(
+            f"description is longer than {DESCRIPTION_MAX} characters.", field="description"
+        )
+    latitude, longitude, area = _location(data)
+    values = _attribute_values(service, data.attributes)
+    email, phone = _contact(data)
+    moment = now or timezone.now()
+    token = str(uuid.uuid4())
+    with transaction.atomic():
+        request = ServiceRequest.objects.create(
+            public_id=token[:20],
+            token=token,
+            service=service,
+            description=data.description.strip(),
+            latitude=latitude,
+            longitude=longitude,
+            address=data.address.strip()[:300],
+            address_id=data.address_id.strip()[:100],
+            community_area=area,
+            attribute_values=values,
+            media_url=data.media_url.strip()[:500],
+            agency_responsible=service.department,
+            channel=data.channel,
+            api_client=api_client,
+            email=email,
+            phone=phone,
+            first_name=data.first_name.strip()[:100],
+            last_name=data.last_name.strip()[:100],
+            device_id=data.device_id.strip()[:100],
+            account_id=data.account_id.strip()[:100],
+            language=data.language if data.language in ("en", "es") else "en",
+            requested_at=moment,
+            updated_at=moment,
+            expected_at=moment + timedelta(hours=service.sla_hours),
+        )
+        if photo is not None:
+            request.photo.save(f"{request.pk}-{photo.name}", photo, save=False)
+        # Chicago-style id, e.g. 26-00001234: the year, then the row number.
+        request.public_id = f"{moment:%y}-{request.pk:08d}"
+        request.save(update_fields=["public_id", "photo"])
+        StatusChange.objects.create(
+            request=request,
+            status=request.status,
+            detailed_status=request.detailed_status,
+            note="Request opened",
+            created_at=moment,
+        )
+    return request
+
+
+@transaction.atomic
+def service_request_status_change(
+    *,
+    request: ServiceRequest,
+    detailed_status: str,
+    note: str = "",
+    actor: Any = None,
+    parent: ServiceRequest | None = None,
+    now: datetime | None = None,
+) -> StatusChange:
+    """Move a request to a new detailed status with a note; the timeline keeps every change."""
+    if detailed_status not in ServiceRequest.Detailed.values:
+        raise ServiceRequestInvalid(f"Unknown status {detailed_status!r}.", field="detailed_status")
+    if detailed_status == ServiceRequest.Detailed.DUPLICATE and (parent is None or parent.pk == request.pk):
+        raise ServiceRequestInvalid("A duplicate needs the request it duplicates.", field="parent")
+    moment = now or timezone.now()
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    closing = detailed_status in CLOSING
+    request.detailed_status = detailed_status
+    request.status = ServiceRequest.Status.CLOSED if closing else ServiceRequest.Status.OPEN
+    request.closed_at = moment if closing else None
+    request.status_notes = note.strip()[:500]
+    request.updated_at = moment
+    request.parent = parent if detailed_status == ServiceRequest.Detailed.DUPLICATE else request.parent
+    request.save(
+        update_fields=["detailed_status", "status", "closed_at", "status_notes", "updated_at", "parent"]
+    )
+    return StatusChange.objects.create(
+        request=request,
+        status=request.status,
+        detailed_status=detailed_status,
+        note=note.strip()[:1000],
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=moment,
+    )
+
+
+def _key_hash(raw_key: str) -> str:
+    return hashlib.sha256(raw_key.encode()).hexdigest()
+
+
+def api_client_issue(*, name: str, requests_per_minute: int = 60) -> tuple[ApiClient, str]:
+    """A new API key for a client application; the raw key is returned once and never stored."""
+    if not name.strip():
+        raise ServiceRequestInvalid("A client name is required.", field="name")
+    raw_key = "c311_" + secrets.token_urlsafe(24)
+    client = ApiClient.objects.create(
+        name=name.strip()[:200],
+        key_prefix=raw_key[:12],
+        key_hash=_key_hash(raw_key),
+        requests_per_minute=requests_per_minute,
+    )
+    return client, raw_key
+
+
+def api_client_revoke(*, client: ApiClient, now: datetime | None = None) -> ApiClient:
+    ApiClient.objects.filter(pk=client.pk, revoked_at__isnull=True).update(revoked_at=now or timezone.now())
+    client.refresh_from_db()
+    return client
+
+
+def api_client_for_key(raw_key: str) -> ApiClient:
+    """The active client holding this key, or ApiKeyInvalid."""
+    client = ApiClient.objects.filter(key_hash=_key_hash(raw_key.strip()), revoked_at__isnull=True).first()
+    if not raw_key.strip() or client is None:
+        raise ApiKeyInvalid("api_key is missing, unknown or revoked.")
+    return client
