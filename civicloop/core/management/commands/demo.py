@@ -24,6 +24,7 @@ from civicloop.core.demo_content import (
 )
 from civicloop.places.models import CommunityArea
 from civicloop.places.services import community_areas_load
+from civicloop.servicerequests.services import services_load
 from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
@@ -99,10 +100,11 @@ class Command(BaseCommand):
         created = sum(self._ensure(item) for item in DEMO_ANNOUNCEMENTS)
         created += self._ensure(SCHEDULED_DEMO, schedule_in=timedelta(minutes=2))
         subscribers = demo_subscribers_ensure()
+        services = services_load()
         total = Announcement.objects.count()
         self.stdout.write(
             f"Demo city ready: {areas} community areas, {topics} topics, "
-            f"{total} announcements ({created} new), {subscribers} demo subscribers."
+            f"{total} announcements ({created} new), {subscribers} demo subscribers, {services} 311 services."
         )
         self.stdout.write(f"Demo staff logins at /staff/ (password for all: {DEMO_PASSWORD}):")
         for username, _email, role, name in DEMO_STAFF:
