@@ -1,3 +1,5 @@
+from django.conf import settings
+from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -8,7 +10,11 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("civicloop.accounts.urls")),
+    path("open311/", include("civicloop.servicerequests.open311_urls")),
     path("", include("civicloop.delivery.webhook_urls")),
     path("", include("civicloop.subscriptions.urls")),
+    path("", include("civicloop.servicerequests.urls")),
     path("", include("civicloop.announcements.urls")),
 ]
+# Residents' photos, served by Django only in DEBUG (production: the web server serves MEDIA_ROOT).
+urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
