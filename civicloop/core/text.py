@@ -6,6 +6,7 @@ from functools import lru_cache
 
 import markdown as markdown_lib
 import nh3
+import phonenumbers
 import pyphen
 
 # Tags a communications officer needs; anything else (script, iframe, style, on* attributes) is dropped.
@@ -103,3 +104,20 @@ def _spanish_label(score: float) -> str:
     if score >= 40:
         return "Algo difícil"
     return "Difícil"
+
+
+EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+EMAIL_MASK = "[email removed]"
+PHONE_MASK = "[phone removed]"
+
+
+def contact_details_mask(text: str) -> str:
+    """Free text as the public may see it: emails and phone numbers residents typed are masked.
+
+    Phone numbers are found by libphonenumber (US rules), so dates and street numbers stay.
+    """
+    text = EMAIL_IN_TEXT.sub(EMAIL_MASK, text)
+    matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
+    for match in reversed(matches):
+        text = text[: match.start] + PHONE_MASK + text[match.end :]
+    return text

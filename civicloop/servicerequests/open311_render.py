@@ -10,11 +10,11 @@ import xml.etree.ElementTree as ET
 from datetime import datetime
 from typing import Any
 
-import phonenumbers
 from django.conf import settings
 from django.http import HttpResponse, JsonResponse
 from django.utils import timezone
 
+from civicloop.core.text import contact_details_mask
 from civicloop.servicerequests.models import Service, ServiceRequest
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
@@ -28,11 +28,8 @@ ITEM_NAMES = {
     "values": "value",
     "notes": "note",
 }
-EMAIL_RE = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # Characters XML 1.0 cannot carry, even escaped.
 XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-EMAIL_MASK = "[email removed]"
-PHONE_MASK = "[phone removed]"
 
 Payload = dict[str, Any] | list[dict[str, Any]]
 
@@ -45,12 +42,8 @@ def w3c(moment: datetime | None) -> str | None:
 
 
 def public_text(text: str) -> str:
-    """Free text as the public may see it: emails and phone numbers masked."""
-    text = EMAIL_RE.sub(EMAIL_MASK, text)
-    matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
-    for match in reversed(matches):
-        text = text[: match.start] + PHONE_MASK + text[match.end :]
-    return text
+    """Free text as the public may see it (see core.text.contact_details_mask)."""
+    return contact_details_mask(text)
 
 
 # Resources -------------------------------------------------------------------------------------

@@ -1,25 +1,22 @@
 """Reads for the resident pages of 311: find a service, track a request, browse recent requests."""
 
-import re
-
 from django.db.models import Prefetch, Q, QuerySet
 
 from civicloop.core.errors import NotFound
+from civicloop.core.text import contact_details_mask
 from civicloop.places.models import CommunityArea
 from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest, StatusChange
 
 SEARCH_MAX_WORDS = 6
-HIDDEN = "[hidden]"
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-# A run of 7 or more digits, with spaces, dots, dashes, slashes or brackets between them (phone-like).
-_PHONE = re.compile(r"\+?\(?\d(?:[\s()./-]{0,3}\d){6,}\)?")
+
+
 # Never read for the public pages: who asked, and how to reach them.
 PRIVATE_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "account_id", "token")
 
 
 def contacts_mask(text: str) -> str:
-    """The text with email addresses and phone-like numbers replaced by "[hidden]"."""
-    return _PHONE.sub(HIDDEN, _EMAIL.sub(HIDDEN, text))
+    """The text with email addresses and phone numbers masked (one rule for every public view)."""
+    return contact_details_mask(text)
 
 
 def service_search(query: str) -> QuerySet[Service]:
