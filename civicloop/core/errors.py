@@ -9,7 +9,3 @@ class DomainError(Exception):
 
 class NotFound(DomainError):
     pass
-
-
-class PermissionDenied(DomainError):
-    pass

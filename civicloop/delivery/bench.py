@@ -25,7 +25,7 @@ from civicloop.announcements.services import (
     announcement_create,
     announcement_publish,
 )
-from civicloop.delivery.fanout import announcement_fan_out
+from civicloop.delivery.fanout import _table, announcement_fan_out
 from civicloop.delivery.models import Delivery, Message
 from civicloop.delivery.sending import deliveries_send_pending
 from civicloop.delivery.services import announcement_message_ensure
@@ -34,14 +34,6 @@ from civicloop.places.services import community_areas_load
 from civicloop.subscriptions.models import ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
-
-
-def _q(name: str) -> str:
-    return connection.ops.quote_name(name)
-
-
-def _table(model: Any) -> str:
-    return _q(model._meta.db_table)
 
 
 def subscribers_generate(count: int) -> None:

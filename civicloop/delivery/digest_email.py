@@ -4,10 +4,11 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
-from django.db.models import Prefetch
+from django.db.models import Prefetch, QuerySet
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -60,6 +61,14 @@ def _matches(listed: _Listed, preferences: _Preferences) -> bool:
     return topics_meet and areas_meet
 
 
+def _id_sets(links: QuerySet[Any], owner: str, linked: str) -> dict[int, set[int]]:
+    """A many-to-many table's rows grouped by owner: {owner id: {linked ids}} (one query)."""
+    grouped: dict[int, set[int]] = defaultdict(set)
+    for owner_id, linked_id in links.values_list(owner, linked):
+        grouped[owner_id].add(linked_id)
+    return grouped
+
+
 class DigestBatch:
     """The digests of one claimed batch: loads their announcements and the recipients' choices once.
 
@@ -96,30 +105,30 @@ class DigestBatch:
             )
         )
         ids = [a.pk for a in announcements]
-        topics, areas = defaultdict(set), defaultdict(set)
-        for announcement_id, topic_id in Announcement.topics.through.objects.filter(
-            announcement_id__in=ids
-        ).values_list("announcement_id", "topic_id"):
-            topics[announcement_id].add(topic_id)
-        for announcement_id, area_id in Announcement.areas.through.objects.filter(
-            announcement_id__in=ids
-        ).values_list("announcement_id", "communityarea_id"):
-            areas[announcement_id].add(area_id)
+        topics = _id_sets(
+            Announcement.topics.through.objects.filter(announcement_id__in=ids), "announcement_id", "topic_id"
+        )
+        areas = _id_sets(
+            Announcement.areas.through.objects.filter(announcement_id__in=ids),
+            "announcement_id",
+            "communityarea_id",
+        )
         self._listed = [_Listed(a, frozenset(topics[a.pk]), frozenset(areas[a.pk])) for a in announcements]
         self._load_recipients(ids)
         return self._listed
 
     def _load_recipients(self, announcement_ids: list[int]) -> None:
         subscribers = {d.contact_point.subscriber_id: d.contact_point.subscriber for d in self._digests}
-        topics, areas = defaultdict(set), defaultdict(set)
-        for subscriber_id, topic_id in Subscriber.topics.through.objects.filter(
-            subscriber_id__in=subscribers
-        ).values_list("subscriber_id", "topic_id"):
-            topics[subscriber_id].add(topic_id)
-        for subscriber_id, area_id in Subscriber.areas.through.objects.filter(
-            subscriber_id__in=subscribers
-        ).values_list("subscriber_id", "communityarea_id"):
-            areas[subscriber_id].add(area_id)
+        topics = _id_sets(
+            Subscriber.topics.through.objects.filter(subscriber_id__in=subscribers),
+            "subscriber_id",
+            "topic_id",
+        )
+        areas = _id_sets(
+            Subscriber.areas.through.objects.filter(subscriber_id__in=subscribers),
+            "subscriber_id",
+            "communityarea_id",
+        )
         self._preferences = {
             pk: _Preferences(frozenset(topics[pk]), frozenset(areas[pk]), s.all_areas, s.confirmed_at)
             for pk, s in subscribers.items()

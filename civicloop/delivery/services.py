@@ -12,7 +12,7 @@ from django.db.models import Exists, F, OuterRef, Q
 from django.utils import timezone
 
 from civicloop.announcements.models import Announcement, Kind
-from civicloop.delivery.models import Channel, Delivery, Message, Suppression
+from civicloop.delivery.models import Delivery, Message, Suppression
 from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
 from civicloop.integrations.sms.twilio import RECIPIENT_ERROR_CODES
 from civicloop.subscriptions.models import ContactPoint, Subscriber
@@ -268,7 +268,3 @@ def notification_send(
         channel = contact_point.kind
         transaction.on_commit(lambda: send_deliveries.enqueue(channel))
     return delivery
-
-
-def channels() -> list[str]:
-    return [Channel.EMAIL, Channel.SMS]

@@ -12,7 +12,6 @@ from functools import wraps
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
@@ -20,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.core.errors import DomainError, NotFound
+from civicloop.core.throttling import rate_limit_exceeded
 from civicloop.servicerequests import open311_render as render
 from civicloop.servicerequests import selectors
 from civicloop.servicerequests.models import ApiClient, ServiceRequest
@@ -174,12 +174,11 @@ def request_input(params: QueryDict) -> RequestInput:
     )
 
 
-def rate_limit_check(client: ApiClient, *, now: datetime | None = None) -> None:
-    """At most client.requests_per_minute POSTs per clock minute, counted in the Django cache."""
-    minute = (now or timezone.now()).strftime("%Y%m%d%H%M")
-    key = f"open311:rate:{client.pk}:{minute}"
-    cache.add(key, 0, timeout=120)
-    if cache.incr(key) > client.requests_per_minute:
+def rate_limit_check(client: ApiClient) -> None:
+    """At most client.requests_per_minute POSTs per minute (the shared limiter, per API client)."""
+    if rate_limit_exceeded(
+        scope="open311-post", subject=str(client.pk), limit=client.requests_per_minute, window_seconds=60
+    ):
         raise RateLimited("rate limit exceeded")
 
 

@@ -15,11 +15,11 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.core.errors import NotFound
+from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.servicerequests import web_selectors
 from civicloop.servicerequests.forms import ServiceRequestForm
 from civicloop.servicerequests.models import ServiceRequest
 from civicloop.servicerequests.services import RequestInput, ServiceRequestInvalid, service_request_create
-from civicloop.subscriptions.throttling import client_rate_limit_exceeded
 
 REQUEST_POST_LIMIT = 10
 REQUEST_POST_WINDOW_SECONDS = 10 * 60

@@ -13,6 +13,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
+from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.subscriptions import selectors, services
 from civicloop.subscriptions.errors import (
     AlreadyConfirmed,
@@ -23,7 +24,6 @@ from civicloop.subscriptions.errors import (
 )
 from civicloop.subscriptions.forms import PreferencesForm, SubscribeForm
 from civicloop.subscriptions.models import ConsentRecord, Frequency
-from civicloop.subscriptions.throttling import client_rate_limit_exceeded
 from civicloop.subscriptions.tokens import TokenPurpose
 
 SUBSCRIBE_POST_LIMIT = 10

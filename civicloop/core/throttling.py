@@ -1,0 +1,26 @@
+"""Rate limits on public write endpoints, counted in the shared cache (no raw IP address is stored)."""
+
+from django.core.cache import cache
+from django.http import HttpRequest
+from django.utils.crypto import salted_hmac
+
+
+def rate_limit_exceeded(*, scope: str, subject: str, limit: int, window_seconds: int) -> bool:
+    """Count one action of `subject` in `scope`; True once it made more than `limit` in the window."""
+    key = f"civicloop:rate:{scope}:{salted_hmac(scope, subject).hexdigest()}"
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds)
+        count = 1
+    return count > limit
+
+
+def client_rate_limit_exceeded(request: HttpRequest, *, scope: str, limit: int, window_seconds: int) -> bool:
+    """The same, per client address: REMOTE_ADDR (behind a proxy, the proxy must set it to the client).
+
+    The key is an HMAC of it, so the cache never holds an IP address.
+    """
+    client = request.META.get("REMOTE_ADDR", "") or "unknown"
+    return rate_limit_exceeded(scope=scope, subject=client, limit=limit, window_seconds=window_seconds)
