@@ -16,6 +16,8 @@ class User(AbstractUser):
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESIDENT)
     preferred_language = models.CharField(max_length=8, default="en")
+    # Department staff work this department's 311 queue (a Service.department name); blank: all.
+    department = models.CharField(max_length=100, blank=True)
     community_area = models.ForeignKey(
         "places.CommunityArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

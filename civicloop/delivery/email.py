@@ -108,10 +108,24 @@ def _email(
     return email
 
 
+def recipient_links(delivery: Delivery) -> dict[str, str]:
+    """This recipient's own links: a request's follower stops that request's updates, others unsubscribe."""
+    context = delivery.message.context if delivery.message.kind == Message.Kind.NOTIFICATION else {}
+    if context.get("request_id"):
+        from civicloop.servicerequests.tokens import follower_links  # local: delivery is the lower layer
+
+        return follower_links(
+            request_id=int(context["request_id"]),
+            contact_point_id=delivery.contact_point_id,
+            tracking_url=str(context.get("tracking_url", "")),
+        )
+    return subscription_links(delivery.contact_point.subscriber)
+
+
 def email_build(delivery: Delivery) -> EmailMultiAlternatives:
     """The email for one delivery: the shared rendering plus this recipient's links and headers."""
     rendered = email_render(delivery.message_id, delivery.language, str(delivery.message.created_at))
-    links = subscription_links(delivery.contact_point.subscriber)
+    links = recipient_links(delivery)
     return _email(
         rendered,
         to=delivery.contact_point.value,
@@ -168,7 +182,7 @@ def email_bytes(delivery: Delivery) -> bytes | None:
     template = _raw_template(delivery.message_id, delivery.language, str(delivery.message.created_at))
     if template is None:
         return None
-    links = subscription_links(delivery.contact_point.subscriber)
+    links = recipient_links(delivery)
     return (
         template.replace(RECIPIENT.encode(), address.encode())
         .replace(PREFERENCES.encode(), links["preferences_url"].encode())

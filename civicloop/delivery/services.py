@@ -127,9 +127,13 @@ def _drop_no_longer_wanted(claimed_ids: list[int]) -> None:
     suppressed = Suppression.objects.filter(
         channel=OuterRef("channel"), value=OuterRef("contact_point__value")
     )
-    queryset.filter(
-        ~Q(contact_point__subscriber__status=Subscriber.Status.ACTIVE) | Exists(suppressed)
-    ).update(status=Delivery.Status.SUPPRESSED, lease_token="", lease_expires_at=None)
+    # A notification (a request's update) was asked for on its own: it needs no active subscription.
+    unsubscribed = ~Q(contact_point__subscriber__status=Subscriber.Status.ACTIVE) & ~Q(
+        message__kind=Message.Kind.NOTIFICATION
+    )
+    queryset.filter(unsubscribed | Exists(suppressed)).update(
+        status=Delivery.Status.SUPPRESSED, lease_token="", lease_expires_at=None
+    )
     queryset.filter(message__status=Message.Status.CANCELLED).update(
         status=Delivery.Status.CANCELLED, lease_token="", lease_expires_at=None
     )

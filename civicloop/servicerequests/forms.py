@@ -188,3 +188,32 @@ class ServiceRequestForm(forms.Form):
     @staticmethod
     def coordinate(value: float | None) -> str:
         return "" if value is None else repr(value)
+
+
+class FollowForm(forms.Form):
+    """Follow a public request: updates by email and/or text, each confirmed by a link first."""
+
+    email = forms.EmailField(label=_("Email"), required=False, max_length=254)
+    phone = forms.CharField(
+        label=_("Mobile number"),
+        required=False,
+        max_length=32,
+        widget=TelInput(attrs={"autocomplete": "tel"}),
+    )
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if not self.errors and not (cleaned.get("email") or cleaned.get("phone", "").strip()):
+            raise forms.ValidationError(_("Give an email address or a mobile number."), code="no_contact")
+        return cleaned
+
+
+class ReopenForm(forms.Form):
+    """ "Not fixed?": what is still wrong, in the resident's words."""
+
+    note = forms.CharField(
+        label=_("What is still wrong?"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Up to 1,000 characters. Do not include your name, email or phone number."),
+    )

@@ -180,6 +180,8 @@ class StatusChange(models.Model):
     status = models.CharField(max_length=10, choices=ServiceRequest.Status.choices)
     detailed_status = models.CharField(max_length=20, choices=ServiceRequest.Detailed.choices)
     note = models.CharField(max_length=1000, blank=True)
+    # False for staff-only entries (an assignment): kept in the audit trail, never shown or sent.
+    public = models.BooleanField(default=True)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -190,3 +192,31 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id}:{self.detailed_status}"
+
+
+class Follower(models.Model):
+    """Someone told about every change to a request: the requester, or a resident who follows it.
+
+    Reached through a subscriptions ContactPoint, so the delivery engine sends in their language and
+    honours STOP and bounces. A public follow counts only once its confirmation link is used.
+    """
+
+    request = models.ForeignKey(ServiceRequest, on_delete=models.CASCADE, related_name="followers")
+    contact_point = models.ForeignKey(
+        "subscriptions.ContactPoint", on_delete=models.CASCADE, related_name="followed_requests"
+    )
+    is_requester = models.BooleanField(default=False)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["request", "contact_point"], name="follower_request_contact_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        # No address here: __str__ ends up in logs and admin history.
+        return f"Follower #{self.pk} of {self.request_id}"

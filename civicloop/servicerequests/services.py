@@ -6,6 +6,7 @@ import secrets
 import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -15,17 +16,23 @@ from django.core.validators import validate_email
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.places.selectors import community_area_for_point
 from civicloop.servicerequests.catalog import DEFINITIONS, KEYWORDS, NAMES_ES, department_for
 from civicloop.servicerequests.models import (
     ApiClient,
+    Follower,
     Service,
     ServiceAttribute,
     ServiceRequest,
     StatusChange,
 )
+from civicloop.servicerequests.notifications import follow_confirmation_send, status_changes_notify
+from civicloop.servicerequests.tokens import RequestLinkInvalid, follow_confirm_read, reopen_read, stop_read
+from civicloop.subscriptions.models import ContactPoint
+from civicloop.subscriptions.services import contact_point_ensure
 from civicloop.topics.models import Topic
 
 DATA_FILE = Path(__file__).resolve().parent / "data" / "chicago_service_codes.json"
@@ -244,7 +251,22 @@ def service_request_create(
             note="Request opened",
             created_at=moment,
         )
+        _requester_follow(request, email=email, phone=phone, moment=moment)
     return request
+
+
+def _requester_follow(request: ServiceRequest, *, email: str, phone: str, moment: datetime) -> None:
+    """The requester hears about every change on each channel they gave (no confirmation: they filed it)."""
+    for kind, value in ((ContactPoint.Kind.EMAIL, email), (ContactPoint.Kind.SMS, phone)):
+        if value:
+            point = contact_point_ensure(kind=kind, value=value, language=request.language)
+            Follower.objects.create(
+                request=request,
+                contact_point=point,
+                is_requester=True,
+                confirmed_at=moment,
+                created_at=moment,
+            )
 
 
 @transaction.atomic
@@ -257,7 +279,10 @@ def service_request_status_change(
     parent: ServiceRequest | None = None,
     now: datetime | None = None,
 ) -> StatusChange:
-    """Move a request to a new detailed status with a note; the timeline keeps every change."""
+    """Move a request to a new detailed status with a note; the timeline keeps every change.
+
+    Its followers are told (after commit). A duplicate's followers also follow the request it duplicates.
+    """
     if detailed_status not in ServiceRequest.Detailed.values:
         raise ServiceRequestInvalid(f"Unknown status {detailed_status!r}.", field="detailed_status")
     if detailed_status == ServiceRequest.Detailed.DUPLICATE and (parent is None or parent.pk == request.pk):
@@ -274,13 +299,183 @@ def service_request_status_change(
     request.save(
         update_fields=["detailed_status", "status", "closed_at", "status_notes", "updated_at", "parent"]
     )
-    return StatusChange.objects.create(
+    change = StatusChange.objects.create(
         request=request,
         status=request.status,
         detailed_status=detailed_status,
         note=note.strip()[:1000],
         actor=actor if getattr(actor, "pk", None) else None,
         created_at=moment,
+    )
+    status_changes_notify([change])
+    if detailed_status == ServiceRequest.Detailed.DUPLICATE and parent is not None:
+        followers_merge(source=request, target=parent, now=moment)
+    return change
+
+
+def followers_merge(*, source: ServiceRequest, target: ServiceRequest, now: datetime | None = None) -> int:
+    """Everyone confirmed as following `source` now follows `target` too (one INSERT, no duplicates)."""
+    moment = now or timezone.now()
+    already = Follower.objects.filter(request=target).values("contact_point_id")
+    moved = [
+        Follower(request=target, contact_point_id=point_id, confirmed_at=moment, created_at=moment)
+        for point_id in Follower.objects.filter(request=source, confirmed_at__isnull=False)
+        .exclude(contact_point_id__in=already)
+        .values_list("contact_point_id", flat=True)
+    ]
+    Follower.objects.bulk_create(moved, ignore_conflicts=True)
+    return len(moved)
+
+
+@transaction.atomic
+def service_requests_close(
+    *,
+    request_ids: list[int],
+    detailed_status: str = ServiceRequest.Detailed.COMPLETED,
+    note: str = "",
+    actor: Any = None,
+    now: datetime | None = None,
+) -> int:
+    """Close many open requests at once (bulk close), each with the same note; returns how many closed."""
+    if detailed_status not in CLOSING or detailed_status == ServiceRequest.Detailed.DUPLICATE:
+        raise ServiceRequestInvalid("Bulk close needs completed or cannot complete.", field="detailed_status")
+    moment = now or timezone.now()
+    open_ids = list(
+        ServiceRequest.objects.select_for_update()
+        .filter(pk__in=request_ids, status=ServiceRequest.Status.OPEN)
+        .values_list("pk", flat=True)
+    )
+    ServiceRequest.objects.filter(pk__in=open_ids).update(
+        status=ServiceRequest.Status.CLOSED,
+        detailed_status=detailed_status,
+        closed_at=moment,
+        status_notes=note.strip()[:500],
+        updated_at=moment,
+    )
+    changes = StatusChange.objects.bulk_create(
+        [
+            StatusChange(
+                request_id=request_id,
+                status=ServiceRequest.Status.CLOSED,
+                detailed_status=detailed_status,
+                note=note.strip()[:1000],
+                actor=actor if getattr(actor, "pk", None) else None,
+                created_at=moment,
+            )
+            for request_id in open_ids
+        ]
+    )
+    status_changes_notify(changes)
+    return len(open_ids)
+
+
+@transaction.atomic
+def service_request_assign(
+    *, request: ServiceRequest, assignee: Any, actor: Any = None, now: datetime | None = None
+) -> StatusChange:
+    """Give a request to a member of staff (or None to unassign); kept in the staff-only audit trail."""
+    moment = now or timezone.now()
+    request = ServiceRequest.objects.select_for_update().get(pk=request.pk)
+    request.assigned_to = assignee
+    request.updated_at = moment
+    request.save(update_fields=["assigned_to", "updated_at"])
+    name = assignee.get_username() if assignee is not None else ""
+    return StatusChange.objects.create(
+        request=request,
+        status=request.status,
+        detailed_status=request.detailed_status,
+        note=f"Assigned to {name}" if name else "Unassigned",
+        public=False,
+        actor=actor if getattr(actor, "pk", None) else None,
+        created_at=moment,
+    )
+
+
+@dataclass(frozen=True)
+class FollowOutcome:
+    follower: Follower
+    confirmation_sent: bool
+
+
+def service_request_follow(
+    *, request: ServiceRequest, email: str = "", phone: str = "", language: str = "en"
+) -> list[FollowOutcome]:
+    """Follow a public request by email and/or text; each new address gets a confirmation link first."""
+    email, phone = _contact(RequestInput(service_code="", email=email, phone=phone))
+    if not email and not phone:
+        raise ServiceRequestInvalid(_("Give an email address or a mobile number."), field="email")
+    outcomes = []
+    for kind, value in ((ContactPoint.Kind.EMAIL, email), (ContactPoint.Kind.SMS, phone)):
+        if not value:
+            continue
+        with transaction.atomic():
+            point = contact_point_ensure(kind=kind, value=value, language=language)
+            follower, _created = Follower.objects.get_or_create(
+                request=request, contact_point=point, defaults={"created_at": timezone.now()}
+            )
+            # Already confirmed: nothing to send. Unconfirmed: send the link again (it may have been lost).
+            send = follower.confirmed_at is None
+            if send:
+                follower.request = request
+                transaction.on_commit(partial(follow_confirmation_send, follower))
+        outcomes.append(FollowOutcome(follower=follower, confirmation_sent=send))
+    return outcomes
+
+
+def follower_confirm(*, token: str, now: datetime | None = None) -> Follower:
+    """The follow link was used: from now on this follower hears about every change."""
+    follower = Follower.objects.select_related("request").filter(pk=follow_confirm_read(token)).first()
+    if follower is None:
+        raise RequestLinkInvalid(_("This link is not valid."))
+    Follower.objects.filter(pk=follower.pk, confirmed_at__isnull=True).update(
+        confirmed_at=now or timezone.now()
+    )
+    follower.refresh_from_db()
+    return follower
+
+
+def follower_stop(*, token: str) -> ServiceRequest:
+    """Stop one person's updates about one request (the link in each update, and one-click unsubscribe)."""
+    payload = stop_read(token)
+    request = ServiceRequest.objects.filter(pk=payload.request_id).only("public_id").first()
+    if request is None:
+        raise RequestLinkInvalid(_("This link is not valid."))
+    Follower.objects.filter(request_id=payload.request_id, contact_point_id=payload.contact_point_id).delete()
+    return request
+
+
+def reopen_check(*, public_id: str, token: str) -> ServiceRequest:
+    """The request a "not fixed?" link may reopen, or RequestLinkInvalid once it no longer applies."""
+    request_id, change_id = reopen_read(token)
+    request = ServiceRequest.objects.filter(pk=request_id, public_id=public_id).first()
+    if request is None:
+        raise RequestLinkInvalid(_("This link is not valid."))
+    latest = StatusChange.objects.filter(request_id=request_id, public=True).order_by("-created_at", "-id")
+    if latest.values_list("pk", flat=True).first() != change_id:
+        raise RequestLinkInvalid(
+            _("This request has changed since that message: the link no longer applies.")
+        )
+    return request
+
+
+REOPEN_NOTE_MAX = 1000
+
+
+@transaction.atomic
+def service_request_reopen(
+    *, public_id: str, token: str, note: str, now: datetime | None = None
+) -> StatusChange:
+    """ "Not fixed?": the resident reopens a completed request with what is still wrong."""
+    request = reopen_check(public_id=public_id, token=token)
+    if not note.strip():
+        raise ServiceRequestInvalid(_("Tell us what is still wrong."), field="note")
+    if len(note) > REOPEN_NOTE_MAX:
+        raise ServiceRequestInvalid(_("Keep it under 1,000 characters."), field="note")
+    return service_request_status_change(
+        request=request,
+        detailed_status=ServiceRequest.Detailed.SUBMITTED,
+        note=f"Reopened by the resident: {note.strip()}",
+        now=now,
     )
 
 

@@ -12,16 +12,28 @@ from django.utils import translation
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.core.errors import NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.servicerequests import web_selectors
-from civicloop.servicerequests.forms import ServiceRequestForm
+from civicloop.servicerequests.forms import FollowForm, ReopenForm, ServiceRequestForm
 from civicloop.servicerequests.models import ServiceRequest
-from civicloop.servicerequests.services import RequestInput, ServiceRequestInvalid, service_request_create
+from civicloop.servicerequests.services import (
+    RequestInput,
+    ServiceRequestInvalid,
+    follower_confirm,
+    follower_stop,
+    reopen_check,
+    service_request_create,
+    service_request_follow,
+    service_request_reopen,
+)
+from civicloop.servicerequests.tokens import RequestLinkInvalid
 
 REQUEST_POST_LIMIT = 10
+FOLLOW_POST_LIMIT = 5
 REQUEST_POST_WINDOW_SECONDS = 10 * 60
 QUERY_MAX_LENGTH = 100
 PAGE_SIZE = 20
@@ -95,8 +107,9 @@ def request_new(request: HttpRequest, service_code: str) -> HttpResponse:
     return render(request, "servicerequests/request_new.html", context, status=status)
 
 
-@require_GET
-def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+def _tracking_page(
+    request: HttpRequest, public_id: str, *, follow_form: FollowForm | None = None, status: int = 200
+) -> HttpResponse:
     try:
         service_request = web_selectors.service_request_for_tracking(public_id)
     except NotFound as error:
@@ -108,9 +121,100 @@ def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
         "timeline": [
             (change, web_selectors.contacts_mask(change.note)) for change in service_request.changes.all()
         ],
+        "follow_form": follow_form or FollowForm(),
+        "follow_sent": request.GET.get("follow") == "sent",
         "language": _language(),
     }
-    return render(request, "servicerequests/request_detail.html", context)
+    return render(request, "servicerequests/request_detail.html", context, status=status)
+
+
+@require_GET
+def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
+    return _tracking_page(request, public_id)
+
+
+@require_http_methods(["POST"])
+def request_follow(request: HttpRequest, public_id: str) -> HttpResponse:
+    form = FollowForm(request.POST)
+    service_request = ServiceRequest.objects.filter(public_id=public_id).only("pk", "public_id").first()
+    if service_request is None:
+        raise Http404("No such request.")
+    if client_rate_limit_exceeded(
+        request, scope="request-follow", limit=FOLLOW_POST_LIMIT, window_seconds=REQUEST_POST_WINDOW_SECONDS
+    ):
+        form.is_valid()
+        form.add_error(
+            None, _("Too many requests from your connection. Please wait 10 minutes and try again.")
+        )
+        return _tracking_page(request, public_id, follow_form=form, status=429)
+    if form.is_valid():
+        try:
+            service_request_follow(
+                request=service_request,
+                email=form.cleaned_data["email"],
+                phone=form.cleaned_data["phone"],
+                language=_language(),
+            )
+        except ServiceRequestInvalid as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        else:
+            return HttpResponseRedirect(f"{service_request.get_absolute_url()}?follow=sent#follow")
+    return _tracking_page(request, public_id, follow_form=form, status=400)
+
+
+def _link_problem(request: HttpRequest, error: RequestLinkInvalid) -> HttpResponse:
+    context = {"problem": error.message, "language": _language()}
+    return render(request, "servicerequests/link_problem.html", context, status=400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_confirm(request: HttpRequest, token: str) -> HttpResponse:
+    # GET only shows a button: mail scanners open links, and must not confirm for the person.
+    if request.method == "GET":
+        return render(request, "servicerequests/follow_confirm.html", {"confirmed": False})
+    try:
+        follower = follower_confirm(token=token)
+    except RequestLinkInvalid as error:
+        return _link_problem(request, error)
+    context = {"confirmed": True, "service_request": follower.request}
+    return render(request, "servicerequests/follow_confirm.html", context)
+
+
+@csrf_exempt  # RFC 8058: mail providers POST without cookies or a CSRF token; the signed token authorises.
+@never_cache
+@require_http_methods(["GET", "POST"])
+def follow_stop(request: HttpRequest, token: str) -> HttpResponse:
+    if request.method == "GET":
+        return render(request, "servicerequests/follow_stop.html", {"stopped": False})
+    try:
+        service_request = follower_stop(token=token)
+    except RequestLinkInvalid as error:
+        return _link_problem(request, error)
+    return render(
+        request, "servicerequests/follow_stop.html", {"stopped": True, "service_request": service_request}
+    )
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def request_reopen(request: HttpRequest, public_id: str, token: str) -> HttpResponse:
+    try:
+        service_request = reopen_check(public_id=public_id, token=token)
+    except RequestLinkInvalid as error:
+        return _link_problem(request, error)
+    form = ReopenForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            service_request_reopen(public_id=public_id, token=token, note=form.cleaned_data["note"])
+        except RequestLinkInvalid as error:
+            return _link_problem(request, error)
+        except ServiceRequestInvalid as error:
+            form.add_error("note", error.message)
+        else:
+            return HttpResponseRedirect(service_request.get_absolute_url())
+    context = {"form": form, "service_request": service_request, "language": _language()}
+    return render(request, "servicerequests/request_reopen.html", context, status=400 if form.errors else 200)
 
 
 @require_GET

@@ -57,7 +57,11 @@ def service_request_for_tracking(public_id: str) -> ServiceRequest:
     """A request with its public timeline (never its requester's details), or NotFound."""
     request = (
         _public_requests()
-        .prefetch_related(Prefetch("changes", queryset=StatusChange.objects.order_by("created_at", "id")))
+        .prefetch_related(
+            Prefetch(
+                "changes", queryset=StatusChange.objects.filter(public=True).order_by("created_at", "id")
+            )
+        )
         .filter(public_id=public_id)
         .first()
     )

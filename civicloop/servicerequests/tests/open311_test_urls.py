@@ -1,5 +1,8 @@
-"""Only the Open311 routes, mounted where civicloop/urls.py mounts them."""
+"""The Open311 routes, mounted where civicloop/urls.py mounts them, and the resident pages they link to."""
 
 from django.urls import include, path
 
-urlpatterns = [path("open311/", include("civicloop.servicerequests.open311_urls"))]
+urlpatterns = [
+    path("open311/", include("civicloop.servicerequests.open311_urls")),
+    path("", include("civicloop.servicerequests.urls")),
+]
