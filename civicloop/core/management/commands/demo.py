@@ -3,8 +3,9 @@ from datetime import datetime, time, timedelta
 from django.core.management.base import BaseCommand
 from django.utils import timezone
 from django.utils.text import slugify
+from shapely.geometry import shape
 
-from civicloop.accounts.models import Role
+from civicloop.accounts.models import Role, User
 from civicloop.accounts.services import staff_user_ensure
 from civicloop.announcements.models import Announcement, Kind
 from civicloop.announcements.services import (
@@ -24,7 +25,13 @@ from civicloop.core.demo_content import (
 )
 from civicloop.places.models import CommunityArea
 from civicloop.places.services import community_areas_load
-from civicloop.servicerequests.services import services_load
+from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest
+from civicloop.servicerequests.services import (
+    RequestInput,
+    service_request_create,
+    service_request_status_change,
+    services_load,
+)
 from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
@@ -87,6 +94,72 @@ def demo_subscribers_ensure() -> int:
     return DEMO_SUBSCRIBERS
 
 
+DEMO_DEPARTMENT = "Transportation"
+DEMO_REQUEST_COUNT = 40
+DEMO_DESCRIPTIONS = [
+    ("Deep enough to damage a tire, near the bus stop.", "en"),
+    ("Lleva varias semanas así, por favor revisen.", "es"),
+    ("Right in front of the school entrance.", "en"),
+    ("", "en"),
+    ("Cerca de la esquina, frente a la tienda.", "es"),
+]
+# Where each demo request stands: (detailed status, days ago filed). The old open ones are past their SLA.
+DEMO_STAGES = [
+    ("submitted", 1, ""),
+    ("acknowledged", 3, "Crew scheduled."),
+    ("in_progress", 6, "Crew on site."),
+    ("completed", 9, "Work completed."),
+    ("submitted", 40, ""),
+]
+
+
+def _demo_answer(attribute: ServiceAttribute, moment: datetime) -> list[str]:
+    """A plausible answer to a service question, for the demo's requests."""
+    if attribute.values:
+        return [str(attribute.values[0]["key"])]
+    return {
+        ServiceAttribute.Datatype.NUMBER: ["2"],
+        ServiceAttribute.Datatype.DATETIME: [moment.isoformat(timespec="minutes")],
+    }.get(attribute.datatype, ["Seen on the way to work"])
+
+
+def demo_requests_ensure() -> int:
+    """Forty requests across the common services and real community areas, at every stage (idempotent)."""
+    if ServiceRequest.objects.exists():
+        return ServiceRequest.objects.count()
+    defined = Service.objects.filter(attributes__isnull=False).distinct()
+    services = list(defined.prefetch_related("attributes"))
+    areas = list(CommunityArea.objects.order_by("number"))
+    now = timezone.now()
+    for index in range(DEMO_REQUEST_COUNT):
+        service, area = services[index % len(services)], areas[(index * 7) % len(areas)]
+        stage, days_ago, note = DEMO_STAGES[index % len(DEMO_STAGES)]
+        moment = now - timedelta(days=days_ago, hours=index)
+        point = shape(area.boundary).representative_point()
+        description, language = DEMO_DESCRIPTIONS[index % len(DEMO_DESCRIPTIONS)]
+        request = service_request_create(
+            data=RequestInput(
+                service_code=service.code,
+                latitude=f"{point.y:.6f}",
+                longitude=f"{point.x:.6f}",
+                attributes={
+                    attribute.code: _demo_answer(attribute, moment)
+                    for attribute in service.attributes.all()
+                    if attribute.variable
+                },
+                description=description,
+                language=language,
+                channel=ServiceRequest.Channel.PHONE if index % 3 else ServiceRequest.Channel.WEB,
+            ),
+            now=moment,
+        )
+        if stage != "submitted":
+            service_request_status_change(
+                request=request, detailed_status=stage, note=note, now=moment + timedelta(days=1)
+            )
+    return DEMO_REQUEST_COUNT
+
+
 class Command(BaseCommand):
     help = "Load the demo city: community areas, topics, staff of each role, announcements (idempotent)."
 
@@ -97,14 +170,18 @@ class Command(BaseCommand):
             staff_user_ensure(
                 username=username, email=email, role=Role(role), password=DEMO_PASSWORD, full_name=name
             )
+        # The department login works one real queue (least privilege); the admin sees every queue.
+        User.objects.filter(username="department").update(department=DEMO_DEPARTMENT)
         created = sum(self._ensure(item) for item in DEMO_ANNOUNCEMENTS)
         created += self._ensure(SCHEDULED_DEMO, schedule_in=timedelta(minutes=2))
         subscribers = demo_subscribers_ensure()
         services = services_load()
+        requests = demo_requests_ensure()
         total = Announcement.objects.count()
         self.stdout.write(
             f"Demo city ready: {areas} community areas, {topics} topics, "
-            f"{total} announcements ({created} new), {subscribers} demo subscribers, {services} 311 services."
+            f"{total} announcements ({created} new), {subscribers} demo subscribers, "
+            f"{services} 311 services, {requests} 311 requests."
         )
         self.stdout.write(f"Demo staff logins at /staff/ (password for all: {DEMO_PASSWORD}):")
         for username, _email, role, name in DEMO_STAFF:

@@ -1,0 +1,31 @@
+"""The demo city `make run` loads: every part has something to show, and loading twice changes nothing."""
+
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.utils import timezone
+
+from civicloop.accounts.models import User
+from civicloop.servicerequests.models import ServiceRequest
+
+pytestmark = pytest.mark.django_db
+
+
+def test_demo_city_has_311_requests_at_every_stage_and_a_department_queue():
+    out = StringIO()
+    call_command("demo", stdout=out)
+    call_command("demo", stdout=out)
+
+    assert ServiceRequest.objects.count() == 40
+    assert set(ServiceRequest.objects.values_list("detailed_status", flat=True)) == {
+        "submitted",
+        "acknowledged",
+        "in_progress",
+        "completed",
+    }
+    overdue = ServiceRequest.objects.filter(status="open", expected_at__lt=timezone.now())
+    assert overdue.exists()  # the staff queue has SLA breaches to highlight
+    assert not ServiceRequest.objects.filter(community_area__isnull=True).exists()
+    assert User.objects.get(username="department").department == "Transportation"
+    assert "40 311 requests" in out.getvalue()
