@@ -10,4 +10,5 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("announcements/", include("civicloop.announcements.staff_urls")),
     path("announcements/", include("civicloop.delivery.staff_urls")),
+    path("requests/", include("civicloop.servicerequests.staff_urls")),
 ]

@@ -8,6 +8,7 @@ import markdown as markdown_lib
 import nh3
 import phonenumbers
 import pyphen
+from django.utils.translation import gettext, gettext_noop
 
 # Tags a communications officer needs; anything else (script, iframe, style, on* attributes) is dropped.
 ALLOWED_TAGS = {
@@ -107,8 +108,8 @@ def _spanish_label(score: float) -> str:
 
 
 EMAIL_IN_TEXT = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
-EMAIL_MASK = "[email removed]"
-PHONE_MASK = "[phone removed]"
+EMAIL_MASK = gettext_noop("[email removed]")
+PHONE_MASK = gettext_noop("[phone removed]")
 
 
 def contact_details_mask(text: str) -> str:
@@ -116,8 +117,9 @@ def contact_details_mask(text: str) -> str:
 
     Phone numbers are found by libphonenumber (US rules), so dates and street numbers stay.
     """
-    text = EMAIL_IN_TEXT.sub(EMAIL_MASK, text)
+    email_mask, phone_mask = gettext(EMAIL_MASK), gettext(PHONE_MASK)  # in the reader's language
+    text = EMAIL_IN_TEXT.sub(lambda _found: email_mask, text)
     matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
     for match in reversed(matches):
-        text = text[: match.start] + PHONE_MASK + text[match.end :]
+        text = text[: match.start] + phone_mask + text[match.end :]
     return text

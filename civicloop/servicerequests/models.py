@@ -4,6 +4,11 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
+
+# Notes the system writes (in English, as the API shows them); the web shows them in the reader's language.
+OPENED_NOTE = gettext_noop("Request opened")
+REOPENED_PREFIX = "Reopened by the resident: "
 
 
 class Service(models.Model):

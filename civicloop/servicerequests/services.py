@@ -22,6 +22,8 @@ from civicloop.core.errors import DomainError, NotFound
 from civicloop.places.selectors import community_area_for_point
 from civicloop.servicerequests.catalog import DEFINITIONS, KEYWORDS, NAMES_ES, department_for
 from civicloop.servicerequests.models import (
+    OPENED_NOTE,
+    REOPENED_PREFIX,
     ApiClient,
     Follower,
     Service,
@@ -248,7 +250,7 @@ def service_request_create(
             request=request,
             status=request.status,
             detailed_status=request.detailed_status,
-            note="Request opened",
+            note=OPENED_NOTE,
             created_at=moment,
         )
         _requester_follow(request, email=email, phone=phone, moment=moment)
@@ -474,7 +476,7 @@ def service_request_reopen(
     return service_request_status_change(
         request=request,
         detailed_status=ServiceRequest.Detailed.SUBMITTED,
-        note=f"Reopened by the resident: {note.strip()}",
+        note=f"{REOPENED_PREFIX}{note.strip()}",
         now=now,
     )
 

@@ -119,7 +119,7 @@ def _tracking_page(
         "description": web_selectors.contacts_mask(service_request.description),
         "status_notes": web_selectors.contacts_mask(service_request.status_notes),
         "timeline": [
-            (change, web_selectors.contacts_mask(change.note)) for change in service_request.changes.all()
+            (change, web_selectors.timeline_note(change.note)) for change in service_request.changes.all()
         ],
         "follow_form": follow_form or FollowForm(),
         "follow_sent": request.GET.get("follow") == "sent",

@@ -1,11 +1,19 @@
 """Reads for the resident pages of 311: find a service, track a request, browse recent requests."""
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils.translation import gettext
 
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask
 from civicloop.places.models import CommunityArea
-from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest, StatusChange
+from civicloop.servicerequests.models import (
+    OPENED_NOTE,
+    REOPENED_PREFIX,
+    Service,
+    ServiceAttribute,
+    ServiceRequest,
+    StatusChange,
+)
 
 SEARCH_MAX_WORDS = 6
 
@@ -17,6 +25,16 @@ PRIVATE_FIELDS = ("email", "phone", "first_name", "last_name", "device_id", "acc
 def contacts_mask(text: str) -> str:
     """The text with email addresses and phone numbers masked (one rule for every public view)."""
     return contact_details_mask(text)
+
+
+def timeline_note(note: str) -> str:
+    """A timeline note as a resident reads it: system notes translated, contact details masked."""
+    if note == OPENED_NOTE:
+        return gettext(OPENED_NOTE)
+    if note.startswith(REOPENED_PREFIX):
+        words = contacts_mask(note.removeprefix(REOPENED_PREFIX))
+        return gettext("Reopened by the resident: %(words)s") % {"words": words}
+    return contacts_mask(note)
 
 
 def service_search(query: str) -> QuerySet[Service]:

@@ -117,10 +117,11 @@ def _demo_answer(attribute: ServiceAttribute, moment: datetime) -> list[str]:
     """A plausible answer to a service question, for the demo's requests."""
     if attribute.values:
         return [str(attribute.values[0]["key"])]
-    return {
-        ServiceAttribute.Datatype.NUMBER: ["2"],
-        ServiceAttribute.Datatype.DATETIME: [moment.isoformat(timespec="minutes")],
-    }.get(attribute.datatype, ["Seen on the way to work"])
+    if attribute.datatype == ServiceAttribute.Datatype.NUMBER:
+        return ["2"]
+    if attribute.datatype == ServiceAttribute.Datatype.DATETIME:
+        return [moment.isoformat(timespec="minutes")]
+    return ["Seen on the way to work"]
 
 
 def demo_requests_ensure() -> int:

@@ -1,0 +1,11 @@
+from django.urls import path
+
+from civicloop.servicerequests import staff_views
+
+urlpatterns = [
+    path("", staff_views.staff_request_queue, name="request-queue"),
+    path("<str:public_id>/", staff_views.staff_request_detail, name="request-detail"),
+    path("<str:public_id>/status/", staff_views.staff_request_status, name="request-status"),
+    path("<str:public_id>/duplicate/", staff_views.staff_request_duplicate, name="request-duplicate"),
+    path("<str:public_id>/assign/", staff_views.staff_request_assign, name="request-assign"),
+]
