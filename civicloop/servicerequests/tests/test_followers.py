@@ -8,8 +8,7 @@ from django.core.management import call_command
 from civicloop.delivery.models import Delivery, Message, Suppression
 from civicloop.delivery.tests.smtp_sink import smtp_sink
 from civicloop.integrations.tests.fake_twilio import FakeTwilio
-from civicloop.places.services import community_areas_load
-from civicloop.servicerequests.models import Follower, Service, ServiceRequest, StatusChange
+from civicloop.servicerequests.models import Follower, ServiceRequest, StatusChange
 from civicloop.servicerequests.services import (
     RequestInput,
     ServiceRequestInvalid,
@@ -23,7 +22,6 @@ from civicloop.servicerequests.services import (
 )
 from civicloop.servicerequests.tokens import RequestLinkInvalid, reopen_token, stop_token
 from civicloop.subscriptions.models import ContactPoint, Subscriber
-from civicloop.topics.services import topics_ensure
 
 pytestmark = pytest.mark.django_db(transaction=True)
 PILSEN = {"latitude": "41.8575", "longitude": "-87.6563"}
@@ -46,13 +44,8 @@ def providers(settings):
 
 
 @pytest.fixture
-def pothole_service():
-    topics_ensure()
-    community_areas_load()
-    from civicloop.servicerequests.services import services_load
-
-    services_load()
-    return Service.objects.get(name="Pothole in Street Complaint")
+def pothole_service(catalogue):
+    return catalogue["Pothole in Street Complaint"]
 
 
 def file_pothole(service, **contact):

@@ -15,17 +15,14 @@ from hypothesis import strategies as st
 from jsonschema import Draft202012Validator
 from referencing import Registry, Resource
 
-from civicloop.places.services import community_areas_load
-from civicloop.servicerequests.models import Service, ServiceRequest
+from civicloop.servicerequests.models import ServiceRequest
 from civicloop.servicerequests.services import (
     RequestInput,
     api_client_issue,
     api_client_revoke,
     service_request_create,
     service_request_status_change,
-    services_load,
 )
-from civicloop.topics.services import topics_ensure
 
 pytestmark = [pytest.mark.django_db, pytest.mark.urls("civicloop.servicerequests.tests.open311_test_urls")]
 
@@ -53,14 +50,6 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
-
-
-@pytest.fixture
-def catalogue():
-    topics_ensure()
-    community_areas_load()
-    services_load()
-    return {service.name: service for service in Service.objects.all()}
 
 
 @pytest.fixture

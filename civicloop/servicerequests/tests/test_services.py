@@ -2,7 +2,6 @@ import pytest
 from django.core.management import call_command
 
 from civicloop.core.errors import NotFound
-from civicloop.places.services import community_areas_load
 from civicloop.servicerequests.models import ApiClient, Service, ServiceAttribute, ServiceRequest
 from civicloop.servicerequests.services import (
     ApiKeyInvalid,
@@ -15,18 +14,9 @@ from civicloop.servicerequests.services import (
     service_request_status_change,
     services_load,
 )
-from civicloop.topics.services import topics_ensure
 
 pytestmark = pytest.mark.django_db
 PILSEN = {"latitude": "41.8575", "longitude": "-87.6563"}
-
-
-@pytest.fixture
-def catalogue():
-    topics_ensure()
-    community_areas_load()
-    services_load()
-    return {service.name: service for service in Service.objects.all()}
 
 
 def pothole(catalogue, **overrides):

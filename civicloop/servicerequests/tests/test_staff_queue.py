@@ -14,16 +14,13 @@ from civicloop.accounts.models import Role, User
 from civicloop.accounts.services import staff_user_ensure
 from civicloop.delivery.models import Delivery
 from civicloop.places.selectors import community_area_index_clear
-from civicloop.places.services import community_areas_load
-from civicloop.servicerequests.models import Follower, Service, ServiceRequest, StatusChange
+from civicloop.servicerequests.models import Follower, ServiceRequest, StatusChange
 from civicloop.servicerequests.services import (
     RequestInput,
     service_request_assign,
     service_request_create,
     service_request_status_change,
-    services_load,
 )
-from civicloop.topics.services import topics_ensure
 
 pytestmark = pytest.mark.django_db
 
@@ -42,14 +39,6 @@ def _fresh_state(settings, tmp_path):
     community_area_index_clear()
     yield
     community_area_index_clear()
-
-
-@pytest.fixture
-def catalogue():
-    topics_ensure()
-    community_areas_load()
-    services_load()
-    return {service.name: service for service in Service.objects.all()}
 
 
 def make_staff(
