@@ -109,21 +109,21 @@ class RequestInput:
 
 def _location(data: RequestInput) -> tuple[float | None, float | None, Any]:
     if not (data.latitude and data.longitude) and (data.latitude or data.longitude):
-        raise ServiceRequestInvalid("Both lat and long are required together.", field="lat")
+        raise ServiceRequestInvalid(_("Both lat and long are required together."), field="lat")
     if data.latitude and data.longitude:
         try:
             latitude, longitude = float(data.latitude), float(data.longitude)
         except ValueError as error:
-            raise ServiceRequestInvalid("lat and long must be decimal degrees.", field="lat") from error
+            raise ServiceRequestInvalid(_("lat and long must be decimal degrees."), field="lat") from error
         if not (-90 <= latitude <= 90 and -180 <= longitude <= 180):
-            raise ServiceRequestInvalid("lat or long is out of range.", field="lat")
+            raise ServiceRequestInvalid(_("lat or long is out of range."), field="lat")
         area = community_area_for_point(latitude=latitude, longitude=longitude)
         if area is None:
-            raise ServiceRequestInvalid("That location is outside the City of Chicago.", field="lat")
+            raise ServiceRequestInvalid(_("That location is outside the City of Chicago."), field="lat")
         return latitude, longitude, area
     if not (data.address.strip() or data.address_id.strip()):
         raise ServiceRequestInvalid(
-            "A location is required: lat and long, address_string or address_id.", field="address"
+            _("A location is required: lat and long, address_string or address_id."), field="address"
         )
     return None, None, None
 
@@ -185,15 +185,15 @@ def _contact(data: RequestInput) -> tuple[str, str]:
         try:
             validate_email(email)
         except ValidationError as error:
-            raise ServiceRequestInvalid("email is not a valid email address.", field="email") from error
+            raise ServiceRequestInvalid(_("email is not a valid email address."), field="email") from error
     phone = ""
     if data.phone.strip():
         try:
             number = phonenumbers.parse(data.phone, "US")
         except phonenumbers.NumberParseException as error:
-            raise ServiceRequestInvalid("phone is not a valid phone number.", field="phone") from error
+            raise ServiceRequestInvalid(_("phone is not a valid phone number."), field="phone") from error
         if not phonenumbers.is_valid_number(number):
-            raise ServiceRequestInvalid("phone is not a valid phone number.", field="phone")
+            raise ServiceRequestInvalid(_("phone is not a valid phone number."), field="phone")
         phone = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
     return email, phone
 

@@ -192,6 +192,17 @@ def test_each_invalid_request_shows_an_error_and_stores_nothing(client, catalogu
     assert not ServiceRequest.objects.exists()
 
 
+def test_a_location_outside_the_city_is_refused_in_the_residents_language(client, catalogue):
+    client.cookies["django_language"] = "es"
+
+    response = client.post(
+        _url(catalogue, "Pothole in Street Complaint"), _pothole_post(latitude="41.85", longitude="-87.90")
+    )
+
+    assert "fuera de la Ciudad de Chicago" in _errors(response)
+    assert not ServiceRequest.objects.exists()
+
+
 @pytest.mark.parametrize(
     ("name", "content", "content_type"),
     [
