@@ -62,6 +62,7 @@ INSTALLED_APPS = [
     "civicloop.integrations",
     "civicloop.delivery",
     "civicloop.servicerequests",
+    "civicloop.engage",
     "civicloop.moderation",
 ]
 

@@ -14,6 +14,7 @@ urlpatterns = [
     path("", include("civicloop.delivery.webhook_urls")),
     path("", include("civicloop.subscriptions.urls")),
     path("", include("civicloop.servicerequests.urls")),
+    path("", include("civicloop.engage.urls")),
     path("", include("civicloop.announcements.urls")),
 ]
 # Residents' photos, served by Django only in DEBUG (production: the web server serves MEDIA_ROOT).

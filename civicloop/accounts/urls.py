@@ -11,4 +11,5 @@ urlpatterns = [
     path("announcements/", include("civicloop.announcements.staff_urls")),
     path("announcements/", include("civicloop.delivery.staff_urls")),
     path("requests/", include("civicloop.servicerequests.staff_urls")),
+    path("engage/", include("civicloop.engage.staff_urls")),
 ]

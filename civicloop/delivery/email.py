@@ -109,7 +109,7 @@ def _email(
 
 
 def recipient_links(delivery: Delivery) -> dict[str, str]:
-    """This recipient's own links: a request's follower stops that request's updates, others unsubscribe."""
+    """This recipient's own links: a request's or idea's follower stops its updates; others unsubscribe."""
     context = delivery.message.context if delivery.message.kind == Message.Kind.NOTIFICATION else {}
     if context.get("request_id"):
         from civicloop.servicerequests.tokens import follower_links  # local: delivery is the lower layer
@@ -118,6 +118,14 @@ def recipient_links(delivery: Delivery) -> dict[str, str]:
             request_id=int(context["request_id"]),
             contact_point_id=delivery.contact_point_id,
             tracking_url=str(context.get("tracking_url", "")),
+        )
+    if context.get("idea_id"):
+        from civicloop.engage.tokens import follower_links as idea_follower_links
+
+        return idea_follower_links(
+            idea_id=int(context["idea_id"]),
+            contact_point_id=delivery.contact_point_id,
+            idea_url=str(context.get("idea_url", "")),
         )
     return subscription_links(delivery.contact_point.subscriber)
 
