@@ -15,6 +15,7 @@ urlpatterns = [
     path("", include("civicloop.subscriptions.urls")),
     path("", include("civicloop.servicerequests.urls")),
     path("", include("civicloop.engage.urls")),
+    path("", include("civicloop.moderation.urls")),
     path("", include("civicloop.announcements.urls")),
 ]
 # Residents' photos, served by Django only in DEBUG (production: the web server serves MEDIA_ROOT).

@@ -12,4 +12,5 @@ urlpatterns = [
     path("announcements/", include("civicloop.delivery.staff_urls")),
     path("requests/", include("civicloop.servicerequests.staff_urls")),
     path("engage/", include("civicloop.engage.staff_urls")),
+    path("moderation/", include("civicloop.moderation.staff_urls")),
 ]

@@ -116,7 +116,8 @@ def sms_fit(text: str, *, link: str = "", max_segments: int) -> str:
     first_word_end = word_cuts[0] if word_cuts else len(head)
     char_cuts = range(min(first_word_end, len(head) - 1), 0, -1)
     for cut in [*reversed(word_cuts), *char_cuts]:
-        body = head[:cut].rstrip(_TRIM_TAIL)
+        # Trailing punctuation goes before the ellipsis, unless it is all there is ("-" in "- ş").
+        body = head[:cut].rstrip(_TRIM_TAIL) or head[:cut].rstrip()
         if not body:
             continue
         ellipsis = "..." if is_gsm7(body + link) else "…"

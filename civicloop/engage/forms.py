@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from civicloop.engage.services import COMMENT_MAX, DISPLAY_NAME_MAX, IDEA_BODY_MAX, TITLE_MAX
+from civicloop.engage.services import COMMENT_MAX, DISPLAY_NAME_MAX, IDEA_BODY_MAX, PROMPT_MAX, TITLE_MAX
 from civicloop.places.selectors import community_area_list
 
 HONEYPOT_FIELD = "website"
@@ -85,4 +85,14 @@ class OfficialReplyForm(forms.Form):
         max_length=COMMENT_MAX,
         widget=forms.Textarea(attrs={"rows": 5}),
         error_messages={"required": _("Write the reply.")},
+    )
+
+
+class JamPromptForm(forms.Form):
+    text = forms.CharField(
+        label=_("New prompt for the jam"),
+        max_length=PROMPT_MAX,
+        help_text=_("A question or a nudge for the people taking part. It shows at the top of the jam."),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        error_messages={"required": _("Write the prompt.")},
     )

@@ -171,6 +171,8 @@ class Idea(Moderated):
     views_count = models.PositiveIntegerField(default=0)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
+    # Title and body under the shared multilingual embedder, 384 float16 values: finds similar ideas.
+    embedding = models.BinaryField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -317,3 +319,23 @@ class IdeaStatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.idea_id}:{self.status}"
+
+
+class JamPrompt(models.Model):
+    """A host's prompt during a jam ("What about winter?"), shown above the ideas, newest first."""
+
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="prompts")
+    host = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The name shown with the prompt, kept as it was when posted (never the login name).
+    host_name = models.CharField(max_length=100)
+    text = models.TextField(max_length=1000)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["question", "-id"], name="engage_prompt_newest_idx")]
+
+    def __str__(self) -> str:
+        return f"Prompt #{self.pk} on question {self.question_id}"

@@ -1,9 +1,13 @@
 """Reads for engage: who is looking, what they may see, and the pages' lists in a fixed number of queries."""
 
+import logging
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cache
+from itertools import chain
 from typing import Any
 
+import numpy as np
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -15,6 +19,7 @@ from civicloop.engage.models import (
     Idea,
     IdeaFollower,
     IdeaStatusChange,
+    JamPrompt,
     ModerationState,
     Participant,
     Question,
@@ -22,6 +27,8 @@ from civicloop.engage.models import (
     SpaceInvitee,
     Support,
 )
+
+logger = logging.getLogger(__name__)
 
 # Until every idea on a question has been shown this often, the least seen come first.
 ROTATION_ENOUGH_VIEWS = 200
@@ -121,13 +128,18 @@ def question_by_slugs(space_slug: str, question_slug: str) -> Question:
     return question
 
 
-def _visible_to(viewer: Viewer) -> Q:
-    """Published content for everyone; held content also for its author; everything for moderators."""
+def _visible_to(viewer: Viewer, prefix: str = "") -> Q:
+    """Published content for everyone; held content also for its author; everything for moderators.
+
+    `prefix` applies the same rule to a related row, e.g. "idea__" for the idea a comment is on.
+    """
     if viewer.is_moderator:
         return Q()
-    visible = Q(moderation_state=ModerationState.PUBLISHED)
+    visible = Q(**{f"{prefix}moderation_state": ModerationState.PUBLISHED})
     if viewer.participant is not None:
-        visible |= Q(moderation_state=ModerationState.HELD, author_id=viewer.participant.pk)
+        visible |= Q(
+            **{f"{prefix}moderation_state": ModerationState.HELD, f"{prefix}author_id": viewer.participant.pk}
+        )
     return visible
 
 
@@ -141,7 +153,7 @@ def question_ideas(*, question: Question, viewer: Viewer, sort: str) -> QuerySet
         Idea.objects.filter(question=question)
         .filter(_visible_to(viewer))
         .select_related("author", "community_area")
-        .defer("body", "held_reasons", "status_reason")
+        .defer("body", "held_reasons", "status_reason", "embedding")
     )
     if sort == "newest":
         return ideas.order_by("-created_at", "-id")
@@ -230,3 +242,235 @@ def viewer_standing(*, idea: Idea, viewer: Viewer) -> ViewerStanding:
         .first()
     ) or {"supports_it": False, "follows_it": False}
     return ViewerStanding(supports=bool(flags["supports_it"]), follows=bool(flags["follows_it"]))
+
+
+# ------------------------------------------------------------------------------------------------- jams
+
+# Staff roles that run engagement may prompt in any jam; anyone else only in the jams they host.
+JAM_STAFF_CAPABILITIES = (Capability.WORK_SERVICE_QUEUES, Capability.COMPOSE_ANNOUNCEMENTS)
+# The jam page shows this much recent activity; one live update brings at most this much of each kind.
+JAM_ACTIVITY_SHOWN = 20
+JAM_UPDATE_MAX = 50
+
+
+def jam_prompt_allowed(question: Question, user: Any) -> bool:
+    """Whether this login may post prompts in this jam (its hosts, and staff who run engagement)."""
+    if not question.is_jam or not getattr(user, "is_authenticated", False):
+        return False
+    if any(user_can(user, capability) for capability in JAM_STAFF_CAPABILITIES):
+        return True
+    return question.hosts.filter(pk=user.pk).exists()
+
+
+@dataclass(frozen=True)
+class JamCursor:
+    """The newest prompt, idea and comment a browser already shows; a live update brings what is newer."""
+
+    prompt_id: int = 0
+    idea_id: int = 0
+    comment_id: int = 0
+
+
+@dataclass(frozen=True)
+class JamActivity:
+    """One line of the jam's live view: a new idea, or a new comment on an idea."""
+
+    idea: Idea
+    comment: Comment | None
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class JamUpdates:
+    prompts: list[JamPrompt]
+    activity: list[JamActivity]
+    cursor: JamCursor
+
+
+def jam_updates(*, question: Question, viewer: Viewer, after: JamCursor | None = None) -> JamUpdates:
+    """Prompts, ideas and comments of a jam in three queries, newest first.
+
+    Without `after`: the latest of each (the page as first shown). With it: only rows newer than the
+    cursor, at most JAM_UPDATE_MAX of each; the returned cursor is where the next update starts.
+    """
+    limit = JAM_ACTIVITY_SHOWN if after is None else JAM_UPDATE_MAX
+    start = after or JamCursor()
+    prompts = list(
+        JamPrompt.objects.filter(question=question, pk__gt=start.prompt_id).order_by("-id")[:limit]
+    )
+    ideas = list(
+        Idea.objects.filter(question=question, pk__gt=start.idea_id)
+        .filter(_visible_to(viewer))
+        .select_related("author", "community_area")
+        .defer("body", "held_reasons", "status_reason", "embedding")
+        .order_by("-id")[:limit]
+    )
+    comments = list(
+        Comment.objects.filter(idea__question=question, pk__gt=start.comment_id)
+        .filter(_visible_to(viewer), _visible_to(viewer, prefix="idea__"))
+        .select_related("author", "idea")
+        .defer("held_reasons", "idea__body", "idea__held_reasons", "idea__status_reason", "idea__embedding")
+        .order_by("-id")[:limit]
+    )
+    activity = sorted(
+        chain(
+            (JamActivity(idea=idea, comment=None, created_at=idea.created_at) for idea in ideas),
+            (JamActivity(idea=c.idea, comment=c, created_at=c.created_at) for c in comments),
+        ),
+        key=lambda item: item.created_at,
+        reverse=True,
+    )
+    cursor = JamCursor(
+        prompt_id=max((prompt.pk for prompt in prompts), default=start.prompt_id),
+        idea_id=max((idea.pk for idea in ideas), default=start.idea_id),
+        comment_id=max((comment.pk for comment in comments), default=start.comment_id),
+    )
+    return JamUpdates(prompts=prompts, activity=activity[:limit], cursor=cursor)
+
+
+# The summary lists statuses in the order of the work: done first, then under way, then the rest.
+SUMMARY_STATUS_ORDER = [
+    Idea.Status.IMPLEMENTED,
+    Idea.Status.IN_PROGRESS,
+    Idea.Status.ACCEPTED,
+    Idea.Status.UNDER_CONSIDERATION,
+    Idea.Status.NOT_PLANNED,
+]
+
+
+@dataclass(frozen=True)
+class SummaryGroup:
+    """The ideas about one community area (area None: the whole city, or no one area)."""
+
+    area_name: str | None
+    ideas: list[Idea]
+
+
+@dataclass(frozen=True)
+class StatusCount:
+    status: str
+    label: str
+    count: int
+
+
+@dataclass(frozen=True)
+class QuestionSummary:
+    groups: list[SummaryGroup]
+    status_counts: list[StatusCount]
+    idea_count: int
+    prompts: list[JamPrompt]
+
+
+def question_summary(question: Question) -> QuestionSummary:
+    """The public record of a question in two queries: published ideas grouped by community area.
+
+    Ideas carry no topic of their own (the question has one), so the place an idea is about is the
+    grouping; within a group, ideas go by official status (done first), then by supports.
+    """
+    rank = {status.value: index for index, status in enumerate(SUMMARY_STATUS_ORDER)}
+    ideas = sorted(
+        Idea.objects.filter(question=question, moderation_state=ModerationState.PUBLISHED)
+        .select_related("community_area")
+        .defer("body", "held_reasons", "embedding"),
+        key=lambda idea: (rank.get(idea.status, len(rank)), -idea.supports_count, idea.pk),
+    )
+    by_area: dict[str | None, list[Idea]] = {}
+    for idea in ideas:
+        by_area.setdefault(idea.community_area.name if idea.community_area else None, []).append(idea)
+    groups = [
+        SummaryGroup(area_name=name, ideas=by_area[name])
+        for name in sorted(by_area, key=lambda name: (name is not None, name or ""))
+    ]
+    counts = {status: 0 for status in SUMMARY_STATUS_ORDER}
+    for idea in ideas:
+        counts[Idea.Status(idea.status)] += 1
+    return QuestionSummary(
+        groups=groups,
+        status_counts=[
+            StatusCount(status=status.value, label=str(status.label), count=counts[status])
+            for status in SUMMARY_STATUS_ORDER
+        ],
+        idea_count=len(ideas),
+        prompts=list(JamPrompt.objects.filter(question=question).order_by("-id")),
+    )
+
+
+# -------------------------------------------------------------------------------------------- similar ideas
+
+SIMILAR_IDEAS_SHOWN = 5
+# Under multilingual-e5-small any two city ideas score 0.75-0.85, and longer drafts score higher with
+# everything, so a fixed cut-off fails. An idea counts as similar when it beats the draft's typical
+# score (the median over the question's ideas and the texts below) by this margin: on sample ideas,
+# the same idea in English or Spanish was 0.05-0.12 above, different ideas at most 0.035.
+SIMILAR_IDEA_MARGIN = 0.04
+SIMILARITY_BASELINE_TEXTS = (
+    "Longer opening hours at the library",
+    "More street lights in the alley\n\nIt is dark and unsafe at night.",
+    "Más contenedores de reciclaje\n\nLos que hay siempre están llenos.",
+    "Free concerts in the park in summer",
+    "Cheaper parking permits for residents\n\nParking costs too much for families.",
+    "A crosswalk near the school",
+    "Más clases de inglés para adultos",
+    "Paint murals on empty walls\n\nArt makes the block feel cared for.",
+)
+EMBEDDING_DTYPE = np.float16
+
+
+def idea_text_embedding(title: str, body: str) -> np.ndarray | None:
+    """The embedding of an idea's text (or of a draft), or None when the embedder cannot run here."""
+    text = f"{title.strip()}\n\n{body.strip()}".strip()
+    if not text:
+        return None
+    from civicloop.moderation.checks import text_embed  # local: loads the model only when used
+
+    try:
+        return text_embed([text])[0]
+    except (ImportError, OSError, RuntimeError):  # no model on this machine: ideas post, unsuggested
+        logger.warning("The text embedder is unavailable; similar ideas are not suggested.", exc_info=True)
+        return None
+
+
+@cache
+def _baseline_embeddings() -> np.ndarray:
+    from civicloop.moderation.checks import text_embed
+
+    return text_embed(list(SIMILARITY_BASELINE_TEXTS))
+
+
+def embedding_to_bytes(embedding: np.ndarray | None) -> bytes | None:
+    return None if embedding is None else embedding.astype(EMBEDDING_DTYPE).tobytes()
+
+
+def similar_ideas(*, question: Question, title: str, body: str = "") -> list[Idea]:
+    """Up to SIMILAR_IDEAS_SHOWN published ideas on the question most like a draft, best first (2 queries).
+
+    Cosine similarity over the stored embeddings of the question's ideas, in one numpy product, kept
+    when it stands out from the draft's typical similarity (see SIMILAR_IDEA_MARGIN).
+    """
+    rows = list(
+        Idea.objects.filter(
+            question=question, moderation_state=ModerationState.PUBLISHED, embedding__isnull=False
+        ).values_list("pk", "embedding")
+    )
+    if not rows:
+        return []
+    draft = idea_text_embedding(title, body)
+    if draft is None:
+        return []
+    matrix = np.frombuffer(b"".join(bytes(raw or b"") for _pk, raw in rows), dtype=EMBEDDING_DTYPE)
+    scores = matrix.reshape(len(rows), -1).astype(np.float32) @ draft
+    baseline = _baseline_embeddings() @ draft
+    # Capped, so a question full of near-copies of the draft cannot raise the bar above them all.
+    typical = min(float(np.median(np.concatenate([scores, baseline]))), float(np.median(baseline)) + 0.02)
+    best = [
+        index
+        for index in np.argsort(-scores)[:SIMILAR_IDEAS_SHOWN]
+        if scores[index] - typical >= SIMILAR_IDEA_MARGIN
+    ]
+    if not best:
+        return []
+    ranked_ids = [rows[index][0] for index in best]
+    found = (
+        Idea.objects.select_related("community_area").defer("held_reasons", "embedding").in_bulk(ranked_ids)
+    )
+    return [found[pk] for pk in ranked_ids if pk in found]

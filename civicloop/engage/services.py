@@ -24,6 +24,7 @@ from civicloop.engage.models import (
     IdeaFollower,
     IdeaRevision,
     IdeaStatusChange,
+    JamPrompt,
     ModerationState,
     Participant,
     Question,
@@ -36,7 +37,14 @@ from civicloop.engage.notifications import (
     official_replies_notify,
     sign_in_link_send,
 )
-from civicloop.engage.selectors import Viewer, question_is_open, space_readable
+from civicloop.engage.selectors import (
+    Viewer,
+    embedding_to_bytes,
+    idea_text_embedding,
+    jam_prompt_allowed,
+    question_is_open,
+    space_readable,
+)
 from civicloop.engage.tokens import EngageLinkInvalid, sign_in_read, stop_read
 from civicloop.places.models import CommunityArea
 from civicloop.subscriptions.contacts import email_normalise, phone_normalise
@@ -292,6 +300,13 @@ def _civility(text: str) -> Civility:
     )
 
 
+def _moderation_case(content: Idea | Comment) -> None:
+    """Held content goes to the moderation queue (and a case the author's edit cleared is closed)."""
+    from civicloop.moderation.services import content_checked
+
+    content_checked(content)
+
+
 def _moderation_fields(text: str) -> dict[str, Any]:
     check = _civility(text)
     return {
@@ -364,6 +379,7 @@ def idea_create(
     author = _posting_allowed(question=question, viewer=viewer, now=moment)
     _posting_limits(author, now=moment)
     moderation = _moderation_fields(f"{title}\n\n{body}")
+    embedding = embedding_to_bytes(idea_text_embedding(title, body))
     with transaction.atomic():
         idea = Idea.objects.create(
             question=question,
@@ -372,11 +388,13 @@ def idea_create(
             body=body,
             community_area=community_area,
             created_at=moment,
+            embedding=embedding,
             **moderation,
         )
         IdeaStatusChange.objects.create(
             idea=idea, status=idea.status, department=question.department, created_at=moment
         )
+        _moderation_case(idea)
     return idea
 
 
@@ -396,11 +414,13 @@ def idea_edit(*, idea: Idea, viewer: Viewer, title: str, body: str, now: datetim
     _editable(created_at=idea.created_at, author_id=idea.author_id, viewer=viewer, now=moment)
     IdeaRevision.objects.create(idea=idea, title=idea.title, body=idea.body, created_at=moment)
     idea.title, idea.body, idea.edited_at = title, body, moment
+    idea.embedding = embedding_to_bytes(idea_text_embedding(title, body))
     moderation = _moderation_fields(f"{title}\n\n{body}")
     if idea.moderation_state in (ModerationState.PUBLISHED, ModerationState.HELD):
         for name, value in moderation.items():  # a moderator's hide or removal stands after an edit
             setattr(idea, name, value)
     idea.save()
+    _moderation_case(idea)
     return idea
 
 
@@ -442,6 +462,7 @@ def _comment_store(
         )
         if comment.moderation_state == ModerationState.PUBLISHED:
             Idea.objects.filter(pk=idea.pk).update(comments_count=F("comments_count") + 1)
+        _moderation_case(comment)
     return comment
 
 
@@ -461,6 +482,7 @@ def comment_edit(*, comment: Comment, viewer: Viewer, body: str, now: datetime |
         for name, value in _moderation_fields(body).items():
             setattr(comment, name, value)
     comment.save()
+    _moderation_case(comment)
     return comment
 
 
@@ -580,3 +602,40 @@ def idea_status_change(
 
 def idea_staff_pick_set(*, idea: Idea, picked: bool) -> None:
     Idea.objects.filter(pk=idea.pk).update(is_staff_pick=picked)
+
+
+# ------------------------------------------------------------------------------------------------- jams
+
+PROMPT_MAX = 1000
+
+
+def jam_prompt_post(*, question: Question, user: Any, text: str, now: datetime | None = None) -> JamPrompt:
+    """A host's prompt in an open jam; it shows at the top of the jam and in its live view at once."""
+    moment = now or timezone.now()
+    text = _required_text(text, field="text", limit=PROMPT_MAX, message=_("Write the prompt."))
+    if not jam_prompt_allowed(question, user):
+        raise EngageRefused(_("Only the hosts of this jam can post prompts."))
+    if not question_is_open(question, now=moment):
+        raise EngageRefused(_("This jam is not open: prompts can be posted only while it runs."))
+    name = (user.get_full_name() or _("Host"))[:100]
+    return JamPrompt.objects.create(
+        question=question, host=user, host_name=name, text=text, created_at=moment
+    )
+
+
+# How many older ideas one call embeds: a few hundred milliseconds at most.
+EMBEDDINGS_FILLED_PER_CALL = 50
+
+
+def idea_embeddings_fill(*, question: Question, limit: int = EMBEDDINGS_FILLED_PER_CALL) -> int:
+    """Embed ideas stored before embeddings existed (one query when none is missing); returns how many."""
+    missing = list(
+        Idea.objects.filter(question=question, embedding__isnull=True).only("pk", "title", "body")[:limit]
+    )
+    filled = 0
+    for idea in missing:
+        embedding = embedding_to_bytes(idea_text_embedding(idea.title, idea.body))
+        if embedding is None:
+            break  # no embedder here: try again another time
+        filled += Idea.objects.filter(pk=idea.pk, embedding__isnull=True).update(embedding=embedding)
+    return filled

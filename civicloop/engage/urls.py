@@ -19,4 +19,8 @@ urlpatterns = [
     path("ideas/<slug:space_slug>/", views.space_detail, name="space"),
     path("ideas/<slug:space_slug>/<slug:question_slug>/", views.question_detail, name="question"),
     path("ideas/<slug:space_slug>/<slug:question_slug>/new/", views.idea_new, name="idea_new"),
+    path("ideas/<slug:space_slug>/<slug:question_slug>/similar/", views.similar_ideas, name="similar"),
+    path("ideas/<slug:space_slug>/<slug:question_slug>/summary/", views.question_summary, name="summary"),
+    path("ideas/<slug:space_slug>/<slug:question_slug>/live/", views.jam_live, name="jam_live"),
+    path("ideas/<slug:space_slug>/<slug:question_slug>/prompts/", views.jam_prompt, name="jam_prompt"),
 ]

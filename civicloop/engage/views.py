@@ -21,9 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicloop.core.errors import NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.engage import selectors, services
-from civicloop.engage.forms import CommentForm, IdeaForm, SignInForm
+from civicloop.engage.forms import CommentForm, IdeaForm, JamPromptForm, SignInForm
 from civicloop.engage.models import Comment, Idea, Question
-from civicloop.engage.selectors import Viewer
+from civicloop.engage.selectors import JamCursor, Viewer
 from civicloop.engage.services import EngageInvalid, EngageRefused, PostingLimitReached
 from civicloop.engage.tokens import EngageLinkInvalid
 from civicloop.subscriptions.selectors import language_supported
@@ -34,6 +34,11 @@ PAGE_SIZE = 20
 POSTS_PER_ADDRESS = 30
 SUPPORTS_PER_ADDRESS = 120
 SIGN_INS_PER_ADDRESS = 10
+# Similar-idea lookups come while typing (one per pause), so many more than posts.
+SIMILAR_CHECKS_PER_ADDRESS = 300
+# Drafts shorter than this match everything a little and nothing well.
+SIMILAR_TEXT_MIN = 8
+SIMILAR_TEXT_MAX = 1000
 ADDRESS_WINDOW_SECONDS = 10 * 60
 SORT_LABELS = {
     "fair": gettext_lazy("Fair rotation"),
@@ -117,6 +122,17 @@ def question_detail(request: HttpRequest, space_slug: str, question_slug: str) -
     question, viewer = _question(request, space_slug, question_slug)
     if not selectors.space_readable(question.space, viewer):
         return _refused(request, _("This space is only for the people it was opened to."), viewer=viewer)
+    return _question_page(request, question, viewer)
+
+
+def _question_page(
+    request: HttpRequest,
+    question: Question,
+    viewer: Viewer,
+    *,
+    prompt_form: JamPromptForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     sort = request.GET.get("sort", "fair")
     sort = sort if sort in selectors.SORTS else "fair"
     page = Paginator(
@@ -135,7 +151,12 @@ def question_detail(request: HttpRequest, space_slug: str, question_slug: str) -
         "is_open": selectors.question_is_open(question),
         "viewer": viewer,
     }
-    return render(request, "engage/question_detail.html", context)
+    if question.is_jam:
+        context["now"] = timezone.now()
+        context["jam"] = selectors.jam_updates(question=question, viewer=viewer)
+        context["can_prompt"] = selectors.jam_prompt_allowed(question, request.user)
+        context["prompt_form"] = prompt_form or JamPromptForm()
+    return render(request, "engage/question_detail.html", context, status=status)
 
 
 def _idea(idea_id: int) -> Idea:
@@ -220,7 +241,14 @@ def idea_new(request: HttpRequest, space_slug: str, question_slug: str) -> HttpR
         return _sign_in_redirect(request)
     status = 200
     form = IdeaForm(request.POST or None)
-    if request.method == "POST":
+    similar: list[Idea] = []
+    if request.method == "POST" and request.POST.get("action") == "check-similar":
+        # The no-JavaScript way to see similar ideas before posting: nothing is stored or validated.
+        form = IdeaForm(
+            initial={name: request.POST.get(name, "") for name in ("title", "body", "community_area")}
+        )
+        similar = _similar_to_draft(question, request.POST)
+    elif request.method == "POST":
         if form.is_bot():
             return HttpResponseRedirect(question.get_absolute_url())  # look done; store nothing
         if _address_limited(request, "engage-post", POSTS_PER_ADDRESS):
@@ -247,8 +275,24 @@ def idea_new(request: HttpRequest, space_slug: str, question_slug: str) -> HttpR
             else:
                 return HttpResponseRedirect(idea.get_absolute_url())
         status = status if status != 200 else 400
-    context = {"form": form, "question": question, "space": question.space, "viewer": viewer}
+        similar = _similar_to_draft(question, request.POST)
+    context = {
+        "form": form,
+        "question": question,
+        "space": question.space,
+        "viewer": viewer,
+        "similar": similar,
+        "similar_checked": request.POST.get("action") == "check-similar",
+    }
     return render(request, "engage/idea_form.html", context, status=status)
+
+
+def _similar_to_draft(question: Question, data: Any) -> list[Idea]:
+    title, body = str(data.get("title", ""))[:SIMILAR_TEXT_MAX], str(data.get("body", ""))[:SIMILAR_TEXT_MAX]
+    if len(f"{title}{body}".strip()) < SIMILAR_TEXT_MIN:
+        return []
+    services.idea_embeddings_fill(question=question)  # ideas posted before embeddings were stored
+    return selectors.similar_ideas(question=question, title=title, body=body)
 
 
 @never_cache
@@ -372,6 +416,82 @@ def idea_follow(request: HttpRequest, idea_id: int) -> HttpResponse:
     except EngageRefused as error:
         return _refused(request, error.message, viewer=viewer)
     return HttpResponseRedirect(f"{idea.get_absolute_url()}#follow")
+
+
+# ------------------------------------------------------------------------------------- jams and similar
+
+
+@require_POST
+def jam_prompt(request: HttpRequest, space_slug: str, question_slug: str) -> HttpResponse:
+    question, viewer = _question(request, space_slug, question_slug)
+    if not question.is_jam:
+        raise Http404("No such jam.")
+    if not selectors.space_readable(question.space, viewer):
+        return _refused(request, _("This space is only for the people it was opened to."), viewer=viewer)
+    form = JamPromptForm(request.POST)
+    if form.is_valid():
+        try:
+            services.jam_prompt_post(question=question, user=request.user, text=form.cleaned_data["text"])
+        except EngageRefused as error:
+            return _refused(request, error.message, viewer=viewer)
+        except EngageInvalid as error:
+            form.add_error("text", error.message)
+        else:
+            return HttpResponseRedirect(f"{question.get_absolute_url()}#jam-prompts-heading")
+    return _question_page(request, question, viewer, prompt_form=form, status=400)
+
+
+def _cursor_part(request: HttpRequest, name: str) -> int:
+    value = request.GET.get(name, "")
+    return int(value) if value.isdigit() else 0
+
+
+@never_cache
+@require_GET
+def jam_live(request: HttpRequest, space_slug: str, question_slug: str) -> HttpResponse:
+    """What is new in a jam since the cursor, as an HTML fragment the jam page's script inserts."""
+    question, viewer = _question(request, space_slug, question_slug)
+    if not question.is_jam:
+        raise Http404("No such jam.")
+    if not selectors.space_readable(question.space, viewer):
+        return _refused(request, _("This space is only for the people it was opened to."), viewer=viewer)
+    after = JamCursor(
+        prompt_id=_cursor_part(request, "prompt"),
+        idea_id=_cursor_part(request, "idea"),
+        comment_id=_cursor_part(request, "comment"),
+    )
+    context = {
+        "question": question,
+        "jam": selectors.jam_updates(question=question, viewer=viewer, after=after),
+        "is_open": selectors.question_is_open(question),
+    }
+    return render(request, "engage/jam_updates.html", context)
+
+
+@require_GET
+def question_summary(request: HttpRequest, space_slug: str, question_slug: str) -> HttpResponse:
+    question, viewer = _question(request, space_slug, question_slug)
+    if not selectors.space_readable(question.space, viewer):
+        return _refused(request, _("This space is only for the people it was opened to."), viewer=viewer)
+    context = {
+        "question": question,
+        "space": question.space,
+        "summary": selectors.question_summary(question),
+        "is_open": selectors.question_is_open(question),
+    }
+    return render(request, "engage/question_summary.html", context)
+
+
+@require_GET
+def similar_ideas(request: HttpRequest, space_slug: str, question_slug: str) -> HttpResponse:
+    """Published ideas like the draft in `text`, as a fragment for the new-idea form (empty if none)."""
+    question, viewer = _question(request, space_slug, question_slug)
+    if not selectors.space_readable(question.space, viewer):
+        return _refused(request, _("This space is only for the people it was opened to."), viewer=viewer)
+    if _address_limited(request, "engage-similar", SIMILAR_CHECKS_PER_ADDRESS):
+        return HttpResponse(str(TOO_FAST), status=429, content_type="text/plain; charset=utf-8")
+    similar = _similar_to_draft(question, {"title": request.GET.get("text", "")})
+    return render(request, "engage/_similar_ideas.html", {"similar": similar, "similar_checked": False})
 
 
 # ---------------------------------------------------------------------------------------- signing in

@@ -1,0 +1,186 @@
+"""Reads for moderation: the queue (fixed number of queries), one case in full, the export, training data."""
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from civicloop.core.errors import NotFound
+from civicloop.core.text import contact_details_mask
+from civicloop.engage.models import Comment, Idea, ModerationState
+from civicloop.moderation.models import AuditEvent, Decision, ModerationCase, Report
+
+QUEUES = ("all", "urgent", "appeals", "decided")
+PENDING = [ModerationCase.State.OPEN, ModerationCase.State.APPEALED]
+
+
+def _queue_filter(queue: str) -> Q:
+    if queue == "urgent":
+        return Q(state__in=PENDING, urgent=True)
+    if queue == "appeals":
+        return Q(state=ModerationCase.State.APPEALED)
+    if queue == "decided":
+        return Q(state__in=[ModerationCase.State.DECIDED, ModerationCase.State.CLOSED])
+    return Q(state__in=PENDING)
+
+
+def queue_cases(queue: str = "all") -> QuerySet[ModerationCase]:
+    """Pending cases, urgent first, then the oldest; one query for the page whatever its length."""
+    cases = ModerationCase.objects.filter(_queue_filter(queue)).select_related(
+        "idea__question", "idea__author", "comment__author", "appeal"
+    )
+    if queue == "decided":
+        return cases.order_by("-decided_at", "-id")
+    return cases.order_by("-urgent", "opened_at", "id")
+
+
+def queue_counts() -> dict[str, int]:
+    """How many cases wait in each queue (one query)."""
+    return ModerationCase.objects.aggregate(
+        all=Count("id", filter=_queue_filter("all")),
+        urgent=Count("id", filter=_queue_filter("urgent")),
+        appeals=Count("id", filter=_queue_filter("appeals")),
+    )
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    case: ModerationCase
+    content: Idea | Comment
+    reports: list[Report]
+    decisions: list[Decision]
+    events: list[AuditEvent]
+
+    @property
+    def first_decision(self) -> Decision | None:
+        return next((d for d in self.decisions if d.stage == Decision.Stage.FIRST), None)
+
+    @property
+    def stage(self) -> str:
+        """Which decision the case waits for, if any."""
+        if self.case.state == ModerationCase.State.OPEN:
+            return Decision.Stage.FIRST
+        if self.case.state == ModerationCase.State.APPEALED:
+            return Decision.Stage.APPEAL
+        return ""
+
+
+def case_file(case_id: int) -> CaseFile:
+    case = (
+        ModerationCase.objects.select_related(
+            "idea__question__space", "idea__author", "comment__author", "appeal"
+        )
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    content: Idea | Comment = case.comment if case.comment is not None else case.idea
+    return CaseFile(
+        case=case,
+        content=content,
+        reports=list(Report.objects.filter(case=case).order_by("created_at", "id")),
+        decisions=list(
+            Decision.objects.filter(case=case).select_related("moderator").order_by("created_at", "id")
+        ),
+        events=list(
+            AuditEvent.objects.filter(case=case).select_related("actor").order_by("created_at", "id")
+        ),
+    )
+
+
+def audit_events(limit: int = 200) -> list[AuditEvent]:
+    return list(AuditEvent.objects.select_related("actor", "case").order_by("-created_at", "-id")[:limit])
+
+
+EXPORT_HEADER = [
+    "kind",
+    "id",
+    "idea_id",
+    "question",
+    "author_participant_id",
+    "created_at",
+    "moderation_state",
+    "title",
+    "text",
+    "check_reasons",
+    "check_score",
+    "decision_action",
+    "decision_reason",
+    "decision_note",
+    "decided_by",
+    "decided_at",
+]
+
+
+def _last_decisions(kind_field: str, ids: list[int]) -> dict[int, Decision]:
+    decisions = (
+        Decision.objects.filter(**{f"case__{kind_field}__in": ids})
+        .select_related("case", "moderator")
+        .order_by("created_at", "id")
+    )
+    if kind_field == "idea":
+        decisions = decisions.filter(case__comment__isnull=True)
+    last: dict[int, Decision] = {}
+    for decision in decisions:
+        last[getattr(decision.case, f"{kind_field}_id")] = decision
+    return last
+
+
+def removed_content_rows() -> Iterator[list[Any]]:
+    """Removed and hidden ideas and comments with their last decision, for public-records requests.
+
+    Personal data stays out: authors by participant number only; emails and phone numbers in the text
+    are masked (a records officer can still look an item up by its number).
+    """
+    states = [ModerationState.REMOVED, ModerationState.HIDDEN]
+    ideas = list(Idea.objects.filter(moderation_state__in=states).select_related("question").order_by("id"))
+    comments = list(
+        Comment.objects.filter(moderation_state__in=states).select_related("idea__question").order_by("id")
+    )
+    idea_decisions = _last_decisions("idea", [idea.pk for idea in ideas])
+    comment_decisions = _last_decisions("comment", [comment.pk for comment in comments])
+
+    def row(kind: str, item: Idea | Comment, idea: Idea, title: str, decision: Decision | None) -> list[Any]:
+        return [
+            kind,
+            item.pk,
+            idea.pk,
+            idea.question.text,
+            item.author_id,
+            item.created_at.isoformat(),
+            item.moderation_state,
+            contact_details_mask(title),
+            contact_details_mask(item.body),
+            " ".join(item.held_reasons or []),
+            round(item.civility_score, 4),
+            decision.action if decision else "",
+            decision.reason if decision else "",
+            contact_details_mask(decision.note) if decision else "",
+            decision.moderator.username if decision else "",
+            decision.created_at.isoformat() if decision else "",
+        ]
+
+    for idea in ideas:
+        yield row("idea", idea, idea, idea.title, idea_decisions.get(idea.pk))
+    for comment in comments:
+        yield row("comment", comment, comment.idea, "", comment_decisions.get(comment.pk))
+
+
+def training_examples() -> Iterator[dict[str, Any]]:
+    """Moderators' decisions as labelled examples for retraining the check: the text as it was judged,
+    the check's verdict then, and the label the moderator gave (the last decision on each case wins)."""
+    latest: dict[int, Decision] = {}
+    for decision in Decision.objects.order_by("created_at", "id"):
+        latest[decision.case_id] = decision
+    for decision in latest.values():
+        text = f"{decision.title_before}\n\n{decision.text_before}".strip()
+        yield {
+            "text": text,
+            "label": "civil"
+            if decision.action == Decision.Action.APPROVE
+            else (decision.reason or "uncivil"),
+            "check": decision.check_verdict,
+            "decided_at": decision.created_at.isoformat(),
+        }
