@@ -83,6 +83,22 @@ CIVIL = [
     "Dejen de gastar en consultores y arreglen las aceras.",
     "Este cruce es un peligro mortal para los peatones por la noche.",
     "Estoy decepcionado con esta decisión y votaré en contra.",
+    # Short replies: a comment of a few words embeds far from everything, so the check needs civil ones.
+    "Good point.",
+    "I agree with this.",
+    "Me too!",
+    "This would help my block.",
+    "Count me in.",
+    "Not sure this would work.",
+    "I disagree, but thanks for posting.",
+    "Same here, and on Facebook too.",
+    "Buena idea.",
+    "Estoy de acuerdo.",
+    "¡Yo también!",
+    "Ojalá lo hagan pronto.",
+    "No creo que funcione.",
+    "Gracias por compartir.",
+    "Sí, y también en la radio.",
 ]
 
 UNCIVIL = [

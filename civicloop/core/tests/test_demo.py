@@ -29,3 +29,19 @@ def test_demo_city_has_311_requests_at_every_stage_and_a_department_queue():
     assert not ServiceRequest.objects.filter(community_area__isnull=True).exists()
     assert User.objects.get(username="department").department == "Transportation"
     assert "40 311 requests" in out.getvalue()
+
+
+def test_demo_city_has_a_public_question_and_a_staff_jam_with_one_rude_idea_held():
+    from civicloop.engage.models import Idea, Question
+
+    call_command("demo", stdout=StringIO())
+
+    jam = Question.objects.get(is_jam=True)
+    assert (
+        jam.space.visibility == "staff" and 70 <= (jam.closes_at - jam.opens_at).total_seconds() / 3600 <= 72
+    )
+    assert Question.objects.filter(is_jam=False, space__visibility="public").count() == 1
+    assert list(Idea.objects.filter(moderation_state="held").values_list("held_reasons", flat=True)) == [
+        ["uncivil"]
+    ]
+    assert Idea.objects.filter(moderation_state="published").count() == 4
