@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-fast test-browser lint check bench messages clean
+.PHONY: install run demo test test-fast test-browser lint check bench bench-open311 messages clean
 
 $(UV):
 	$(PYTHON) -m venv .venv-uv
@@ -51,6 +51,10 @@ messages: install
 
 bench: install
 	DEBUG=1 $(BIN)/civicloop bench pages
+
+# 1,000,000 service requests served by gunicorn, driven by wrk (or the built-in generator); one JSON line.
+bench-open311: install
+	DEBUG=1 $(BIN)/civicloop bench open311
 
 clean:
 	rm -rf $(VENV) .venv-uv var staticfiles

@@ -7,7 +7,7 @@ phone numbers typed into free text are masked.
 
 import re
 import xml.etree.ElementTree as ET
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from django.conf import settings
@@ -34,11 +34,11 @@ XML_INVALID_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 Payload = dict[str, Any] | list[dict[str, Any]]
 
 
-def w3c(moment: datetime | None) -> str | None:
-    """`2026-11-21T15:00:00-06:00`: local time with its offset."""
+def w3c(moment: datetime | None, zone: tzinfo | None = None) -> str | None:
+    """`2026-11-21T15:00:00-06:00`: local time with its offset; `zone` saves looking the zone up again."""
     if moment is None:
         return None
-    return timezone.localtime(moment).isoformat(timespec="seconds")
+    return timezone.localtime(moment, zone).isoformat(timespec="seconds")
 
 
 def public_text(text: str) -> str:
@@ -114,6 +114,7 @@ def request_token(request: ServiceRequest) -> list[dict[str, Any]]:
 
 def request_public(request: ServiceRequest, *, extensions: bool = False) -> dict[str, Any]:
     """One request, public fields only."""
+    zone = timezone.get_current_timezone()
     row: dict[str, Any] = {
         "service_request_id": request.public_id,
         "status": request.status,
@@ -123,9 +124,9 @@ def request_public(request: ServiceRequest, *, extensions: bool = False) -> dict
         "description": public_text(request.description),
         "agency_responsible": request.agency_responsible,
         "service_notice": "",
-        "requested_datetime": w3c(request.requested_at),
-        "updated_datetime": w3c(request.updated_at),
-        "expected_datetime": w3c(request.expected_at),
+        "requested_datetime": w3c(request.requested_at, zone),
+        "updated_datetime": w3c(request.updated_at, zone),
+        "expected_datetime": w3c(request.expected_at, zone),
         "address": request.address,
         "address_id": request.address_id,
         "zipcode": "",
@@ -142,7 +143,7 @@ def request_public(request: ServiceRequest, *, extensions: bool = False) -> dict
         }
         row["notes"] = [
             {
-                "datetime": w3c(change.created_at),
+                "datetime": w3c(change.created_at, zone),
                 "summary": change.get_detailed_status_display(),
                 "description": public_text(change.note),
                 "type": change.detailed_status,

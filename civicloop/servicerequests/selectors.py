@@ -3,7 +3,7 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
 
 from civicloop.core.errors import NotFound
 from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest, StatusChange
@@ -90,7 +90,12 @@ def request_search(filters: RequestFilters) -> list[ServiceRequest]:
         )
     if filters.ids:
         return list(requests.filter(public_id__in=filters.ids[:SEARCH_MAX])[:SEARCH_MAX])
-    if filters.service_codes:
+    if len(filters.service_codes) == 1:
+        # The id as a scalar subquery lets PostgreSQL walk request_service_idx newest first; through
+        # the join it filtered the whole window instead (3.5 ms against 0.3 ms at 1,000,000 requests).
+        service_id = Service.objects.filter(code=filters.service_codes[0]).order_by().values("id")[:1]
+        requests = requests.filter(service=Subquery(service_id))
+    elif filters.service_codes:
         requests = requests.filter(service__code__in=filters.service_codes)
     if filters.statuses:
         requests = requests.filter(status__in=filters.statuses)

@@ -2,7 +2,9 @@
 
 import os
 import platform
+import signal
 import tempfile
+import threading
 import warnings
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -41,6 +43,38 @@ def throwaway_database(verbosity: int) -> Iterator[str]:
         teardown_databases(old_config, verbosity=max(verbosity - 1, 0))
 
 
+@contextmanager
+def sigterm_as_interrupt() -> Iterator[None]:
+    """SIGTERM stops a benchmark as Ctrl-C does: its servers are stopped and its database dropped."""
+
+    def interrupt(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    if threading.current_thread() is not threading.main_thread():  # only the main thread may set handlers
+        yield
+        return
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def database_description() -> str:
+    """`sqlite 3.40.1`, `postgresql 15.18`: the current database's vendor and server version."""
+    return f"{connection.vendor} {'.'.join(str(part) for part in connection.get_database_version())}"
+
+
+def machine_facts() -> dict[str, Any]:
+    """What a benchmark's figures depend on besides the code."""
+    return {
+        "database": database_description(),
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "django": django.get_version(),
+    }
+
+
 class Command(BaseCommand):
     help = "Run a benchmark suite in a throwaway database (the configured database is not touched)."
 
@@ -67,12 +101,70 @@ class Command(BaseCommand):
         fanout.add_argument(
             "--send-seconds", type=float, default=10.0, help="Seconds of sending per channel (0 to skip)."
         )
+        open311 = suites.add_parser(
+            "open311",
+            help="Serve N service requests with gunicorn and drive the Open311 reads and /healthz with a "
+            "concurrent load generator; prints one JSON line.",
+        )
+        open311.add_argument("--count", type=int, default=1_000_000, help="Service requests to load.")
+        open311.add_argument("--duration", type=int, default=10, help="Seconds of load per endpoint.")
+        open311.add_argument(
+            "--warmup", type=int, default=2, help="Untimed seconds of load per endpoint first (0 to skip)."
+        )
+        open311.add_argument("--connections", type=int, default=64, help="Concurrent connections.")
+        open311.add_argument(
+            "--generator",
+            choices=["auto", "wrk", "python"],
+            default="auto",
+            help="Load generator: wrk, the built-in asyncio one, or auto (wrk when on PATH).",
+        )
+        open311.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: CPUs)."
+        )
+        # One thread: the work is CPU-bound, and threads waiting on the GIL after each SQLite call made
+        # single-request reads 2-3x slower with 2 or 4 threads (docs/benchmarks.md).
+        open311.add_argument("--threads", type=int, default=1, help="Threads per gunicorn worker.")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
             self.run_pages(count=options["count"], repeat=options["repeat"], verbosity=options["verbosity"])
         elif options["suite"] == "fanout":
             self.run_fanout(options)
+        elif options["suite"] == "open311":
+            self.run_open311(options)
+
+    def run_open311(self, options: dict[str, Any]) -> None:
+        import json
+        import shutil
+
+        from civicloop.servicerequests.bench import BenchServerError, run_open311
+
+        for name in ("count", "duration", "connections", "workers", "threads"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1.")
+        generator = options["generator"]
+        if generator == "auto":
+            generator = "wrk" if shutil.which("wrk") else "python"
+        elif generator == "wrk" and not shutil.which("wrk"):
+            raise CommandError("wrk is not on PATH (apt-get install wrk), or use --generator python.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        load_average = os.getloadavg()[0]
+        with override_settings(DEBUG=False), sigterm_as_interrupt(), throwaway_database(options["verbosity"]):
+            try:
+                result = run_open311(
+                    count=options["count"],
+                    seconds=options["duration"],
+                    warmup=max(options["warmup"], 0),
+                    connections=options["connections"],
+                    generator=generator,
+                    workers=options["workers"],
+                    threads=options["threads"],
+                )
+            except BenchServerError as error:
+                raise CommandError(str(error)) from error
+            result |= machine_facts()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
 
     def run_fanout(self, options: dict[str, Any]) -> None:
         import json
@@ -100,11 +192,10 @@ class Command(BaseCommand):
         warnings.filterwarnings("ignore", message="No directory at")
         # DEBUG=1 (needed for local settings) would keep every SQL statement in memory: turn it off.
         with override_settings(DEBUG=False), throwaway_database(verbosity) as name:
-            version = ".".join(str(part) for part in connection.get_database_version())
             self.stdout.write(
                 f"civicloop bench pages: {count} announcements, {repeat} timed requests per page\n"
                 f"machine: {os.cpu_count()} CPUs, Python {platform.python_version()}, "
-                f"Django {django.get_version()}, {connection.vendor} {version} (throwaway database {name})"
+                f"Django {django.get_version()}, {database_description()} (throwaway database {name})"
             )
             self.stdout.write("loading…")
             loaded = bench.load_announcements(count=count)

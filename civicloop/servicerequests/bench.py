@@ -1,0 +1,545 @@
+"""`civicloop bench open311`: the Open311 read API under concurrent load, served by gunicorn.
+
+N synthetic requests are generated inside the database (set-based, one INSERT … SELECT), spread
+evenly over the last two years and over the city's real services and community areas. By request
+number n: 70 % closed (n % 10 < 6 completed, 6 cannot complete), 30 % open (submitted,
+acknowledged, in progress); about 4 % outside any community area; every request has its
+"Request opened" status change and closed ones a closing change, as the app records them.
+
+gunicorn serves the app on 127.0.0.1 against that database, and a load generator (wrk when it is
+on PATH, else the asyncio one here) holds `connections` keep-alive connections open on each
+endpoint in turn. Every response must be 200; anything else counts as an error.
+"""
+
+import asyncio
+import http.client
+import importlib.metadata
+import json
+import os
+import random
+import secrets
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import IO, Any
+from urllib.parse import quote
+
+from django.db import connection, transaction
+from django.db.models import Model
+from django.utils import timezone
+
+from civicloop.core.bench import _percentile
+from civicloop.delivery.bench import _free_port
+from civicloop.delivery.fanout import _table
+from civicloop.places.models import CommunityArea
+from civicloop.places.services import community_areas_load
+from civicloop.servicerequests.models import Service, ServiceRequest, StatusChange
+from civicloop.servicerequests.services import services_load
+from civicloop.topics.services import topics_ensure
+
+TARGET_RATIO = 0.5  # each Open311 endpoint's requests/s against /healthz's
+TARGET_P99_MS = 100.0
+SPAN = timedelta(days=730)
+PREFERRED_SERVICE = "Pothole in Street Complaint"
+SINGLE_IDS = 1000  # distinct ids the single-request endpoint cycles through
+AREA_SLOTS = 80  # n % 80 picks one of the 77 areas, or none for the last 3 slots
+READY_SECONDS = 60.0
+
+# SQL that differs between the two databases; `%%` is a literal % once Django formats the query.
+SQL_DIALECTS = {
+    "sqlite": {
+        "series": "seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count})",
+        "moment": "datetime({seconds}, 'unixepoch')",
+        "public_id": "substr(strftime('%%Y', {seconds}, 'unixepoch'), 3) || '-' || printf('%%08d', {number})",
+        "least": "MIN",
+        "empty_json": "'{}'",
+    },
+    "postgresql": {
+        "series": "seq(n) AS (SELECT generate_series(1::bigint, {count}::bigint))",
+        "moment": "to_timestamp({seconds})",
+        "public_id": "to_char(to_timestamp({seconds}) AT TIME ZONE 'UTC', 'YY') || '-' || "
+        "lpad({number}::text, 8, '0')",
+        "least": "LEAST",
+        "empty_json": "'{}'::jsonb",
+    },
+}
+DESCRIPTIONS = [
+    "Deep pothole in the curb lane, cars swerve around it.",
+    "Overflowing garbage cart in the alley behind the building since Monday.",
+    "Street light out on the corner, very dark at night near 1800 block.",
+    "Graffiti on the garage door facing the alley.",
+    "",
+]
+STREETS = ["S Halsted St", "W 18th St", "N Milwaukee Ave", "W Madison St", "S Ashland Ave", "N Clark St"]
+
+
+@dataclass(frozen=True)
+class LoadedRequests:
+    count: int
+    status_changes: int
+    seconds: float
+
+
+def _case(expression: str, values: Sequence[str]) -> str:
+    """A CASE picking values[expression % len(values)], as SQL literals."""
+    branches = " ".join(
+        f"WHEN {index} THEN '{value.replace(chr(39), chr(39) * 2)}'" for index, value in enumerate(values)
+    )
+    return f"CASE ({expression}) %% {len(values)} {branches} END"
+
+
+# (column, SQL expression, its parameters), in the order they are written.
+Columns = list[tuple[str, str, list[Any]]]
+
+
+def _insert_select(
+    model: type[Model], columns: Columns, from_clause: str, from_params: list[Any], with_clause: str = ""
+) -> int:
+    """INSERT … [WITH …] SELECT `columns` FROM …; every other column gets the model field's default.
+
+    The defaults keep the load working when a field with a default is added to the model.
+    """
+    given = {column for column, _, _ in columns}
+    for field in model._meta.concrete_fields:
+        if field.column not in given and not field.primary_key:  # the database numbers rows itself
+            default = field.get_db_prep_save(field.get_default(), connection)
+            columns = [*columns, (field.column, "%s", [default])]
+    names = ", ".join(connection.ops.quote_name(column) for column, _, _ in columns)
+    expressions = ", ".join(expression for _, expression, _ in columns)
+    params = [param for _, _, column_params in columns for param in column_params]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {_table(model)} ({names}) {with_clause} SELECT {expressions} {from_clause}",
+            [*params, *from_params],
+        )
+        return int(cursor.rowcount)
+
+
+def requests_generate(count: int) -> LoadedRequests:
+    """Insert `count` service requests and their status changes inside the database (set-based)."""
+    started = time.perf_counter()
+    topics_ensure()
+    community_areas_load()
+    services_load()
+    sql = SQL_DIALECTS[connection.vendor]
+    now = int(timezone.now().timestamp())
+    first_id = (ServiceRequest.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
+    span_seconds = int(SPAN.total_seconds())
+
+    def moment(seconds: str) -> str:
+        return sql["moment"].format(seconds=seconds)
+
+    closed = "r.n %% 10 < 7"
+    # Closed from 1 to 72 hours after the request, but never in the future.
+    closed_at = f"{sql['least']}(r.t + 3600 * (1 + r.n %% 72), %s)"
+    detailed = ["completed"] * 6 + ["cannot_complete", "submitted", "acknowledged", "in_progress"]
+    request_columns: Columns = [
+        ("id", "r.id", []),
+        ("public_id", sql["public_id"].format(seconds="r.t", number="r.id"), []),
+        ("token", "'bench-' || r.id", []),
+        ("service_id", "s.id", []),
+        ("status", f"CASE WHEN {closed} THEN 'closed' ELSE 'open' END", []),
+        ("detailed_status", _case("r.n", detailed), []),
+        ("status_notes", f"CASE WHEN {closed} THEN 'Completed by the crew' ELSE '' END", []),
+        ("description", _case("r.n", DESCRIPTIONS), []),
+        ("latitude", "41.65 + (r.n %% 3701) * 0.0001", []),
+        ("longitude", "-87.85 + (r.n * 7 %% 2903) * 0.0001", []),
+        ("address", f"(100 + r.n %% 9900) || ' ' || {_case('r.n', STREETS)}", []),
+        ("community_area_id", "a.id", []),
+        ("agency_responsible", "s.department", []),
+        ("channel", _case("r.n", ["web", "phone", "api", "sms"]), []),
+        ("language", _case("r.n", ["en", "en", "es"]), []),
+        ("requested_at", moment("r.t"), []),
+        ("updated_at", moment(f"CASE WHEN {closed} THEN {closed_at} ELSE r.t END"), [now]),
+        ("expected_at", moment("r.t + 3600 * s.sla_hours"), []),
+        ("closed_at", f"CASE WHEN {closed} THEN {moment(closed_at)} END", [now]),
+    ]
+    # Only table names from model metadata and int() values are interpolated: no user input.
+    numbered = (
+        f"WITH RECURSIVE {sql['series'].format(count=int(count))}, "  # noqa: S608
+        "services AS (SELECT id, department, sla_hours, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k "
+        f"FROM {_table(Service)}), "
+        f"areas AS (SELECT id, ROW_NUMBER() OVER (ORDER BY id) - 1 AS k FROM {_table(CommunityArea)})"
+    )
+    generated = (
+        f"FROM (SELECT n, n + {first_id - 1} AS id, {now - span_seconds} + n * {span_seconds} / "  # noqa: S608
+        f"{int(count)} AS t FROM seq) AS r "
+        "JOIN services AS s ON s.k = r.n %% (SELECT COUNT(*) FROM services) "
+        f"LEFT JOIN areas AS a ON a.k = r.n %% {AREA_SLOTS}"
+    )
+    requests = f"FROM {_table(ServiceRequest)} WHERE id >= %s"
+    with transaction.atomic():
+        _insert_select(ServiceRequest, request_columns, generated, [], with_clause=numbered)
+        # Every request was opened; closed ones also carry the change that closed them.
+        status_changes = 0
+        for status, detailed_status, note, created_at, which in [
+            ("'open'", "'submitted'", "'Request opened'", "requested_at", requests),
+            ("status", "detailed_status", "status_notes", "closed_at", f"{requests} AND status = 'closed'"),
+        ]:
+            change_columns: Columns = [
+                ("request_id", "id", []),
+                ("status", status, []),
+                ("detailed_status", detailed_status, []),
+                ("note", note, []),
+                ("created_at", created_at, []),
+            ]
+            status_changes += _insert_select(StatusChange, change_columns, which, [first_id])
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                for model in (ServiceRequest, StatusChange):
+                    cursor.execute(
+                        f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "  # noqa: S608
+                        f"(SELECT MAX(id) FROM {_table(model)}))"
+                    )
+    if connection.vendor == "postgresql":
+        # Autovacuum analyses tables this size within a minute; do it now for steady-state plans.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE")
+    return LoadedRequests(count=count, status_changes=status_changes, seconds=time.perf_counter() - started)
+
+
+# Serving --------------------------------------------------------------------------------------
+
+
+def database_url() -> str:
+    """The current (throwaway) database as a DATABASE_URL, for the server process."""
+    settings_dict = connection.settings_dict
+    if connection.vendor == "sqlite":
+        return f"sqlite:///{settings_dict['NAME']}"
+    user = quote(settings_dict["USER"] or "", safe="")
+    password = quote(settings_dict["PASSWORD"] or "", safe="")
+    credentials = f"{user}:{password}@" if password else (f"{user}@" if user else "")
+    port = f":{settings_dict['PORT']}" if settings_dict["PORT"] else ""
+    return f"postgres://{credentials}{settings_dict['HOST'] or '127.0.0.1'}{port}/{settings_dict['NAME']}"
+
+
+@dataclass(frozen=True)
+class Server:
+    base_url: str
+    description: str
+
+
+def _get_status(host: str, port: int, path: str) -> int:
+    client = http.client.HTTPConnection(host, port, timeout=5)
+    try:
+        client.request("GET", path)
+        response = client.getresponse()
+        response.read()
+        return response.status
+    finally:
+        client.close()
+
+
+@contextmanager
+def gunicorn_serving(*, database: str, workers: int, threads: int) -> Iterator[Server]:
+    """gunicorn on a free loopback port, production settings (DEBUG off); stopped on any exit."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civicloop.settings",
+        "DATABASE_URL": database,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "civicloop.wsgi:application",
+        f"--bind=127.0.0.1:{port}",
+        f"--workers={workers}",
+        "--worker-class=gthread",
+        f"--threads={threads}",
+        "--graceful-timeout=5",
+        "--log-level=warning",
+    ]
+    version = importlib.metadata.version("gunicorn")
+    if tuple(int(part) for part in version.split(".")[:2]) >= (25, 1):
+        # Servers started at the same time (tests in parallel) would share one default control socket.
+        command.append("--no-control-socket")
+    with tempfile.TemporaryFile(mode="w+") as log:
+        server = subprocess.Popen(  # noqa: S603 (this Python's gunicorn, our own arguments)
+            command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2]
+        )
+        try:
+            _wait_until_ready(server, port, log)
+            yield Server(
+                base_url=f"http://127.0.0.1:{port}",
+                description=f"gunicorn {version}, {workers} workers x {threads} threads (gthread)",
+            )
+        finally:
+            server.send_signal(signal.SIGTERM)
+            try:
+                server.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
+
+
+def _wait_until_ready(server: subprocess.Popen[bytes], port: int, log: IO[str]) -> None:
+    """Until /healthz answers 200; BenchServerError with the server's log if it exits or takes too long."""
+    deadline = time.monotonic() + READY_SECONDS
+    while server.poll() is None and time.monotonic() < deadline:
+        try:
+            if _get_status("127.0.0.1", port, "/healthz") == 200:
+                return
+        except OSError:
+            pass  # not listening yet
+        time.sleep(0.1)
+    log.seek(0)
+    raise BenchServerError(f"gunicorn did not start:\n{log.read()[-3000:]}")
+
+
+class BenchServerError(Exception):
+    """The server did not come up: nothing to measure."""
+
+
+# Load generation ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Measurement:
+    """What one endpoint answered under load: responses, how long, latency percentiles, errors."""
+
+    responses: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    errors: int  # responses other than 200, and connections that failed
+
+    @property
+    def rps(self) -> float:
+        return self.responses / self.seconds if self.seconds else 0.0
+
+
+# wrk runs this in each of its threads; done() adds up the non-200 counts of all of them.
+WRK_SCRIPT = """
+local paths = PATHS
+local threads = {}
+function setup(thread)
+  thread:set("position", #threads * 7919)
+  table.insert(threads, thread)
+end
+function init(args)
+  non200 = 0
+end
+function request()
+  position = position + 1
+  return wrk.format("GET", paths[position % #paths + 1])
+end
+function response(status, headers, body)
+  if status ~= 200 then non200 = non200 + 1 end
+end
+function done(summary, latency, requests)
+  local non200_total = 0
+  for _, thread in ipairs(threads) do non200_total = non200_total + thread:get("non200") end
+  local e = summary.errors
+  io.write(string.format(
+    '{"responses": %d, "duration_us": %d, "p50_us": %.1f, "p99_us": %.1f, "non200": %d, "failed": %d}\\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99), non200_total,
+    e.connect + e.read + e.write + e.timeout))
+end
+"""
+
+
+def wrk_drive(base_url: str, paths: Sequence[str], *, connections: int, seconds: int) -> Measurement:
+    """`connections` keep-alive connections for `seconds` with wrk, cycling through `paths`."""
+    wrk = shutil.which("wrk")
+    assert wrk is not None
+    lua_paths = "{" + ", ".join(json.dumps(path) for path in paths) + "}"
+    with tempfile.NamedTemporaryFile("w", suffix=".lua") as script:
+        script.write(WRK_SCRIPT.replace("PATHS", lua_paths))
+        script.flush()
+        finished = subprocess.run(  # noqa: S603 (wrk from PATH, our own arguments)
+            [
+                wrk,
+                f"--threads={min(2, connections)}",
+                f"--connections={connections}",
+                f"--duration={seconds}s",
+                "--timeout=10s",
+                f"--script={script.name}",
+                base_url,
+            ],
+            capture_output=True,
+            text=True,
+            check=True,
+            timeout=seconds + 60,
+        )
+    report = json.loads(finished.stdout.strip().splitlines()[-1])
+    return Measurement(
+        responses=report["responses"],
+        seconds=report["duration_us"] / 1e6,
+        p50_ms=report["p50_us"] / 1000,
+        p99_ms=report["p99_us"] / 1000,
+        errors=report["non200"] + report["failed"],
+    )
+
+
+async def _response_read(reader: asyncio.StreamReader) -> tuple[int, bool]:
+    """Read one HTTP/1.1 response; (status, whether the connection stays open)."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    headers = {}
+    for line in head[1:]:
+        name, _, value = line.partition(":")
+        headers[name.strip().lower()] = value.strip().lower()
+    if "content-length" in headers:
+        await reader.readexactly(int(headers["content-length"]))
+    elif headers.get("transfer-encoding") == "chunked":
+        size = -1
+        while size != 0:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            await reader.readexactly(size + 2)  # the chunk and its CRLF (the last one: the final CRLF)
+    else:
+        await reader.read()
+        return status, False
+    return status, headers.get("connection") != "close"
+
+
+async def _connection_drive(
+    port: int, requests: Sequence[bytes], first: int, deadline: float, latencies: list[float]
+) -> int:
+    """One keep-alive connection sending requests back to back until the deadline; returns errors."""
+    errors = 0
+    position = first
+    reader: asyncio.StreamReader | None = None
+    writer: asyncio.StreamWriter | None = None
+    while time.perf_counter() < deadline:
+        try:
+            if writer is None or reader is None:
+                reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            payload = requests[position % len(requests)]
+            position += 1
+            started = time.perf_counter()
+            writer.write(payload)
+            status, keep_alive = await _response_read(reader)
+            latencies.append(time.perf_counter() - started)
+            errors += status != 200
+        except (OSError, asyncio.IncompleteReadError, asyncio.LimitOverrunError, ValueError):
+            errors += 1  # a failed connection or an answer that is not HTTP
+            keep_alive = False
+            await asyncio.sleep(0.01)  # a refused connection would otherwise spin
+        if not keep_alive and writer is not None:
+            writer.close()
+            reader = writer = None
+    if writer is not None:
+        writer.close()
+    return errors
+
+
+async def _python_drive(port: int, paths: Sequence[str], connections: int, seconds: float) -> Measurement:
+    requests = [f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\n\r\n".encode() for path in paths]
+    latencies: list[float] = []
+    started = time.perf_counter()
+    deadline = started + seconds
+    drivers = [_connection_drive(port, requests, n * 7919, deadline, latencies) for n in range(connections)]
+    errors = await asyncio.gather(*drivers)
+    elapsed = time.perf_counter() - started
+    latencies.sort()
+    return Measurement(
+        responses=len(latencies),
+        seconds=elapsed,
+        p50_ms=_percentile(latencies, 0.5) * 1000 if latencies else 0.0,
+        p99_ms=_percentile(latencies, 0.99) * 1000 if latencies else 0.0,
+        errors=sum(errors),
+    )
+
+
+def python_drive(base_url: str, paths: Sequence[str], *, connections: int, seconds: int) -> Measurement:
+    """The same as wrk_drive, with asyncio in this process, for machines without wrk."""
+    port = int(base_url.rsplit(":", 1)[1])
+    # A thread of its own: the caller's thread may be running an event loop already (Playwright in tests).
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, _python_drive(port, paths, connections, seconds)).result()
+
+
+# The benchmark --------------------------------------------------------------------------------
+
+
+def endpoint_paths(seed: int = 2026) -> dict[str, list[str]]:
+    """The URLs driven, by endpoint name: /healthz first, the baseline the others are compared with."""
+    codes = Service.objects.order_by("code").values_list("code", flat=True)
+    code = codes.filter(name=PREFERRED_SERVICE).first() or codes.first()
+    ids = list(ServiceRequest.objects.values_list("id", flat=True).order_by("id")[:1])
+    ids += list(ServiceRequest.objects.values_list("id", flat=True).order_by("-id")[:1])
+    if not ids or code is None:
+        raise ValueError("no requests or services loaded")
+    rng = random.Random(seed)
+    chosen = rng.sample(range(ids[0], ids[1] + 1), min(SINGLE_IDS, ids[1] - ids[0] + 1))
+    public_ids = list(ServiceRequest.objects.filter(id__in=chosen).values_list("public_id", flat=True))
+    rng.shuffle(public_ids)  # random ids across the whole table, not in index order
+    return {
+        "healthz": ["/healthz"],
+        "requests_default": ["/open311/v2/requests.json"],
+        "requests_service": [f"/open311/v2/requests.json?service_code={quote(code)}"],
+        "request_single": [f"/open311/v2/requests/{quote(public_id)}.json" for public_id in public_ids],
+    }
+
+
+def endpoints_report(measured: dict[str, Measurement], paths: dict[str, list[str]]) -> dict[str, Any]:
+    """Per endpoint: requests/s, p50 and p99 in ms, errors, and (but /healthz) the ratio to /healthz."""
+    baseline = measured["healthz"].rps
+    report: dict[str, Any] = {}
+    for name, measurement in measured.items():
+        row: dict[str, Any] = {
+            "path": paths[name][0] if len(paths[name]) == 1 else f"{name}: {len(paths[name])} ids in turn",
+            "responses": measurement.responses,
+            "rps": round(measurement.rps, 1),
+            "p50_ms": round(measurement.p50_ms, 2),
+            "p99_ms": round(measurement.p99_ms, 2),
+            "errors": measurement.errors,
+        }
+        if name != "healthz":
+            row["ratio_to_healthz"] = round(measurement.rps / baseline, 3) if baseline else 0.0
+        report[name] = row
+    return report
+
+
+def targets_met(report: dict[str, Any]) -> bool:
+    """No errors, every p99 within the target, every Open311 endpoint at least half /healthz's rate."""
+    return all(
+        row["errors"] == 0
+        and row["p99_ms"] <= TARGET_P99_MS
+        and row.get("ratio_to_healthz", TARGET_RATIO) >= TARGET_RATIO
+        for row in report.values()
+    )
+
+
+def run_open311(
+    *, count: int, seconds: int, warmup: int, connections: int, generator: str, workers: int, threads: int
+) -> dict[str, Any]:
+    """Load `count` requests, serve them with gunicorn, drive each endpoint; the JSON report."""
+    loaded = requests_generate(count)
+    paths = endpoint_paths()
+    drive = wrk_drive if generator == "wrk" else python_drive
+    measured: dict[str, Measurement] = {}
+    with gunicorn_serving(database=database_url(), workers=workers, threads=threads) as server:
+        for name, endpoint in paths.items():
+            if warmup > 0:  # first requests import code and fill caches in every worker
+                drive(server.base_url, endpoint, connections=connections, seconds=warmup)
+            measured[name] = drive(server.base_url, endpoint, connections=connections, seconds=seconds)
+    report = endpoints_report(measured, paths)
+    return {
+        "suite": "open311",
+        "count": count,
+        "status_changes": loaded.status_changes,
+        "load_seconds": round(loaded.seconds, 1),
+        "server": server.description,
+        "generator": generator,
+        "connections": connections,
+        "duration_s": seconds,
+        "endpoints": report,
+        "targets": {"ratio_min": TARGET_RATIO, "p99_max_ms": TARGET_P99_MS},
+        "met": targets_met(report),
+    }

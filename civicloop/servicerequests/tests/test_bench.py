@@ -1,0 +1,121 @@
+import json
+import shutil
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+from django.core.management import call_command
+
+from civicloop.servicerequests import bench
+from civicloop.servicerequests.models import Service, ServiceRequest, StatusChange
+
+ENDPOINTS = {"healthz", "requests_default", "requests_service", "request_single"}
+
+
+def test_the_command_serves_a_small_city_and_prints_one_json_line(capsys, transactional_db):
+    # Given a small city, served by one gunicorn worker, driven by the built-in generator
+    call_command(
+        "bench",
+        "open311",
+        *("--count", "2000", "--duration", "1", "--warmup", "0", "--connections", "4"),
+        *("--workers", "1", "--threads", "2", "--generator", "python"),
+    )
+
+    # Then it prints one JSON line with every endpoint measured and no error
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert len(lines) == 1
+    report = json.loads(lines[0])
+    assert report["suite"] == "open311" and report["count"] == 2000 and report["generator"] == "python"
+    assert report["server"].startswith("gunicorn ") and report["connections"] == 4
+    assert {"database", "cpus", "python", "django", "load_seconds"} <= set(report)
+    assert report["targets"] == {"ratio_min": 0.5, "p99_max_ms": 100.0}
+    assert set(report["endpoints"]) == ENDPOINTS
+    for name, row in report["endpoints"].items():
+        assert row["errors"] == 0, name
+        assert row["responses"] > 0 and row["rps"] > 0, name
+        assert 0 < row["p50_ms"] <= row["p99_ms"], name
+        assert ("ratio_to_healthz" in row) == (name != "healthz")
+    assert report["met"] == bench.targets_met(report["endpoints"])
+
+
+def test_the_loaded_requests_look_like_the_citys(transactional_db):
+    loaded = bench.requests_generate(200)
+
+    requests = ServiceRequest.objects.all()
+    assert loaded.count == requests.count() == 200
+    assert requests.filter(status="closed").count() == 140  # n % 10 < 7
+    assert requests.filter(closed_at__isnull=False).count() == 140
+    # spread over the real services in turn, and the 77 areas with a few requests outside any
+    assert requests.values("service").distinct().count() == min(200, Service.objects.count())
+    assert requests.filter(community_area__isnull=True).count() == sum(n % 80 >= 77 for n in range(1, 201))
+    # every request was opened, and the closed ones were closed, on the timeline
+    assert loaded.status_changes == StatusChange.objects.count() == 200 + 140
+    newest = requests.first()
+    assert newest is not None and newest.public_id == f"{newest.requested_at:%y}-{newest.pk:08d}"
+    paths = bench.endpoint_paths()
+    assert set(paths) == ENDPOINTS and len(paths["request_single"]) == 200
+
+
+class _OkOrMissing(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive, as gunicorn answers
+
+    def do_GET(self) -> None:
+        status = 200 if self.path == "/ok" else 404
+        self.send_response(status)
+        self.send_header("Content-Length", "2")
+        self.end_headers()
+        self.wfile.write(b"{}")
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+@pytest.fixture
+def ok_or_missing_server() -> Iterator[str]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _OkOrMissing)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}"
+    server.shutdown()
+    server.server_close()
+
+
+GENERATORS = [
+    bench.python_drive,
+    pytest.param(
+        bench.wrk_drive, marks=pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
+    ),
+]
+
+
+@pytest.mark.parametrize("drive", GENERATORS)
+def test_a_generator_counts_every_answer_but_200_as_an_error(drive, ok_or_missing_server):
+    # Given paths answered 200 and 404 in turn
+    measured = drive(ok_or_missing_server, ["/ok", "/missing"], connections=2, seconds=1)
+
+    # Then about half of the responses are errors, and latencies were recorded
+    assert measured.responses > 10
+    assert 0.3 * measured.responses < measured.errors < 0.7 * measured.responses
+    assert 0 < measured.p50_ms <= measured.p99_ms
+
+
+def test_the_targets_need_half_the_healthz_rate_a_p99_within_100_ms_and_no_error():
+    paths = {name: [f"/{name}"] for name in ENDPOINTS}
+
+    def report(rps: float, p99_ms: float = 50.0, errors: int = 0) -> dict:
+        fast = bench.Measurement(responses=1000, seconds=1.0, p50_ms=10.0, p99_ms=50.0, errors=0)
+        slow = bench.Measurement(responses=int(rps), seconds=1.0, p50_ms=10.0, p99_ms=p99_ms, errors=errors)
+        measured = {
+            "healthz": fast,
+            "requests_default": slow,
+            "requests_service": fast,
+            "request_single": fast,
+        }
+        return bench.endpoints_report(measured, paths)
+
+    assert report(rps=500)["requests_default"]["ratio_to_healthz"] == 0.5
+    assert bench.targets_met(report(rps=500))
+    assert not bench.targets_met(report(rps=499))
+    assert not bench.targets_met(report(rps=900, p99_ms=100.1))
+    assert not bench.targets_met(report(rps=900, errors=1))
