@@ -289,7 +289,11 @@ def case_decide(
     """
     moment = now or timezone.now()
     with transaction.atomic():
-        case = ModerationCase.objects.select_for_update().select_related("idea", "comment").get(pk=case_id)
+        case = (
+            ModerationCase.objects.select_for_update(of=("self",))
+            .select_related("idea", "comment")
+            .get(pk=case_id)
+        )
         expected = (
             ModerationCase.State.OPEN if stage == Decision.Stage.FIRST else ModerationCase.State.APPEALED
         )
@@ -422,7 +426,11 @@ def appeal_create(*, case_id: int, author: Participant, text: str, now: datetime
         raise ModerationInvalid(
             _("Keep it under %(limit)d characters.") % {"limit": APPEAL_MAX}, field="text"
         )
-    case = ModerationCase.objects.select_for_update().select_related("idea", "comment").get(pk=case_id)
+    case = (
+        ModerationCase.objects.select_for_update(of=("self",))
+        .select_related("idea", "comment")
+        .get(pk=case_id)
+    )
     if case_content(case).author_id != author.pk:
         raise ModerationRefused(_("Only the author can appeal a decision about their post."))
     if Appeal.objects.filter(case=case).exists():
