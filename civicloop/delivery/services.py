@@ -2,9 +2,11 @@
 
 import random
 import uuid
-from collections.abc import Sequence
+from collections import Counter
+from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import partial
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -272,3 +274,52 @@ def notification_send(
         channel = contact_point.kind
         transaction.on_commit(lambda: send_deliveries.enqueue(channel))
     return delivery
+
+
+# A recipient of a notification: (what it is about, contact point id, channel, language).
+NotificationRecipient = tuple[Hashable, int, str, str]
+
+
+def notifications_queue(
+    *,
+    template: str,
+    contexts: Sequence[tuple[Hashable, dict[str, object]]],
+    recipients: Sequence[NotificationRecipient],
+) -> int:
+    """One notification Message per (subject, context) and a Delivery per recipient of that subject.
+
+    Set-based (two INSERTs) in the caller's transaction, sent after commit; a subject nobody follows
+    gets no message. Returns the deliveries queued.
+    """
+    from civicloop.delivery.tasks import send_deliveries  # local: tasks import the whole engine
+
+    people_of = Counter(subject for subject, *_rest in recipients)
+    wanted = [(subject, context) for subject, context in contexts if subject in people_of]
+    if not wanted:
+        return 0
+    moment = timezone.now()
+    messages = Message.objects.bulk_create(
+        [
+            Message(
+                kind=Message.Kind.NOTIFICATION,
+                status=Message.Status.SENDING,
+                template=template,
+                context=context,
+                fanned_out_at=moment,
+                recipients=people_of[subject],
+            )
+            for subject, context in wanted
+        ]
+    )
+    messages_of: dict[Hashable, list[Message]] = {}
+    for (subject, _context), message in zip(wanted, messages, strict=True):
+        messages_of.setdefault(subject, []).append(message)
+    deliveries = [
+        Delivery(message=message, contact_point_id=point_id, channel=channel, language=language)
+        for subject, point_id, channel, language in recipients
+        for message in messages_of.get(subject, [])
+    ]
+    Delivery.objects.bulk_create(deliveries)
+    for channel in sorted({delivery.channel for delivery in deliveries}):
+        transaction.on_commit(partial(send_deliveries.enqueue, channel))
+    return len(deliveries)

@@ -6,15 +6,14 @@ Message per change (its context has no personal data), one Delivery per person, 
 in the caller's transaction and sent after commit.
 """
 
-from collections import Counter
 from collections.abc import Iterable
-from functools import partial
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
-from civicloop.delivery.models import Delivery, Message
+from civicloop.delivery.models import Delivery
+from civicloop.delivery.services import notification_send, notifications_queue
 from civicloop.engage.models import Comment, Idea, IdeaFollower, IdeaStatusChange, Participant, Support
 from civicloop.engage.tokens import absolute, sign_in_url
 
@@ -55,45 +54,10 @@ def idea_recipients(idea_ids: Iterable[int]) -> list[Recipient]:
     return sorted(row for row in rows if (row[0], row[1]) not in stopped)
 
 
-def _send_after_commit(channels: set[str]) -> None:
-    from civicloop.delivery.tasks import send_deliveries  # local: tasks import the whole engine
-
-    for channel in sorted(channels):
-        transaction.on_commit(partial(send_deliveries.enqueue, channel))
-
-
 def _queue(template: str, contexts: list[tuple[int, dict[str, object]]]) -> int:
     """One Message per (idea id, context), one Delivery per person of that idea; returns deliveries queued."""
     recipients = idea_recipients(idea_id for idea_id, _context in contexts)
-    if not recipients:
-        return 0
-    people_of = Counter(idea_id for idea_id, *_rest in recipients)
-    moment = timezone.now()
-    messages = Message.objects.bulk_create(
-        [
-            Message(
-                kind=Message.Kind.NOTIFICATION,
-                status=Message.Status.SENDING,
-                template=template,
-                context=context,
-                fanned_out_at=moment,
-                recipients=people_of[idea_id],
-            )
-            for idea_id, context in contexts
-            if idea_id in people_of
-        ]
-    )
-    messages_for_idea: dict[int, list[Message]] = {}
-    for message in messages:
-        messages_for_idea.setdefault(int(str(message.context["idea_id"])), []).append(message)
-    deliveries = [
-        Delivery(message=message, contact_point_id=point_id, channel=channel, language=language)
-        for idea_id, point_id, channel, language in recipients
-        for message in messages_for_idea.get(idea_id, [])
-    ]
-    Delivery.objects.bulk_create(deliveries)
-    _send_after_commit({delivery.channel for delivery in deliveries})
-    return len(deliveries)
+    return notifications_queue(template=template, contexts=contexts, recipients=recipients)
 
 
 def _idea_context(idea: Idea) -> dict[str, object]:
@@ -140,8 +104,6 @@ def official_replies_notify(replies: list[Comment]) -> int:
 
 def sign_in_link_send(participant_id: int, next_path: str = "") -> Delivery | None:
     """Send the magic link to the participant's address, in the language they chose (after commit)."""
-    from civicloop.delivery.services import notification_send
-
     participant = (
         Participant.objects.select_related("contact_point__subscriber").filter(pk=participant_id).first()
     )

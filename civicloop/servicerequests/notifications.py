@@ -4,15 +4,12 @@ One delivery-engine Message per change (its context has no personal data), one D
 follower and channel, all written set-based in the caller's transaction and sent after commit.
 """
 
-from collections import Counter
-from functools import partial
-
-from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 
 from civicloop.core.text import contact_details_mask
-from civicloop.delivery.models import Delivery, Message
+from civicloop.delivery.models import Delivery
+from civicloop.delivery.services import notification_send, notifications_queue
 from civicloop.servicerequests.models import Follower, ServiceRequest, StatusChange
 from civicloop.servicerequests.tokens import absolute, follow_confirm_url, reopen_url
 from civicloop.subscriptions.models import ContactPoint
@@ -47,13 +44,6 @@ def _status_context(request: ServiceRequest, change: StatusChange) -> dict[str, 
     return context
 
 
-def _send_after_commit(channels: set[str]) -> None:
-    from civicloop.delivery.tasks import send_deliveries  # local: tasks import the whole engine
-
-    for channel in sorted(channels):
-        transaction.on_commit(partial(send_deliveries.enqueue, channel))
-
-
 def status_changes_notify(changes: list[StatusChange]) -> int:
     """Queue an update about each public change for every confirmed follower; returns deliveries queued."""
     public = [change for change in changes if change.public]
@@ -72,39 +62,14 @@ def status_changes_notify(changes: list[StatusChange]) -> int:
     )
     if not followers:
         return 0
-    followers_of = Counter(request_id for request_id, *_rest in followers)
-    moment = timezone.now()
-    messages = Message.objects.bulk_create(
-        [
-            Message(
-                kind=Message.Kind.NOTIFICATION,
-                status=Message.Status.SENDING,
-                template=STATUS_TEMPLATE,
-                context=_status_context(requests[change.request_id], change),
-                fanned_out_at=moment,
-                recipients=followers_of[change.request_id],
-            )
-            for change in public
-            if change.request_id in followers_of
-        ]
-    )
-    message_for_request: dict[int, list[Message]] = {}
-    for message in messages:
-        message_for_request.setdefault(int(message.context["request_id"]), []).append(message)
-    deliveries = [
-        Delivery(message=message, contact_point_id=point_id, channel=kind, language=language)
-        for request_id, point_id, kind, language in followers
-        for message in message_for_request[request_id]
+    contexts = [
+        (change.request_id, _status_context(requests[change.request_id], change)) for change in public
     ]
-    Delivery.objects.bulk_create(deliveries)
-    _send_after_commit({delivery.channel for delivery in deliveries})
-    return len(deliveries)
+    return notifications_queue(template=STATUS_TEMPLATE, contexts=contexts, recipients=followers)
 
 
 def follow_confirmation_send(follower: Follower) -> Delivery:
     """Ask someone who followed a request from its page to confirm (nobody can sign up someone else)."""
-    from civicloop.delivery.services import notification_send
-
     request = follower.request
     context: dict[str, object] = {
         "public_id": request.public_id,
