@@ -144,6 +144,18 @@ RQ_QUEUES = {"default": {"URL": REDIS_URL, "DEFAULT_TIMEOUT": 900}}
 if TASKS["default"]["BACKEND"] == TASK_BACKEND_PATHS["rq"]:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
+# "default" holds rate-limit counters; "open311" holds rendered Open311 lists, keyed by the requests'
+# version so they are never stale (servicerequests/open311_cache.py). Both per process.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "open311": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "open311",
+        "TIMEOUT": 600,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
+}
+
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]

@@ -28,7 +28,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import IO, Any
 from urllib.parse import quote
@@ -43,7 +43,7 @@ from civicloop.delivery.fanout import _table
 from civicloop.places.models import CommunityArea
 from civicloop.places.services import community_areas_load
 from civicloop.servicerequests.models import Service, ServiceRequest, StatusChange
-from civicloop.servicerequests.services import services_load
+from civicloop.servicerequests.services import requests_version_bump, services_load
 from civicloop.topics.services import topics_ensure
 
 TARGET_RATIO = 0.5  # each Open311 endpoint's requests/s against /healthz's
@@ -51,6 +51,8 @@ TARGET_P99_MS = 100.0
 SPAN = timedelta(days=730)
 PREFERRED_SERVICE = "Pothole in Street Complaint"
 SINGLE_IDS = 1000  # distinct ids the single-request endpoint cycles through
+UNCACHED_WINDOWS = 5000  # distinct lists, over twice what the "open311" cache keeps
+INFORMATIONAL = {"requests_uncached"}  # measured and printed, not held to the targets
 AREA_SLOTS = 80  # n % 80 picks one of the 77 areas, or none for the last 3 slots
 READY_SECONDS = 60.0
 
@@ -204,6 +206,7 @@ def requests_generate(count: int) -> LoadedRequests:
         # Autovacuum analyses tables this size within a minute; do it now for steady-state plans.
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
+    requests_version_bump()  # rows written in SQL, past the services that bump it
     return LoadedRequests(count=count, status_changes=status_changes, seconds=time.perf_counter() - started)
 
 
@@ -479,11 +482,18 @@ def endpoint_paths(seed: int = 2026) -> dict[str, list[str]]:
     chosen = rng.sample(range(ids[0], ids[1] + 1), min(SINGLE_IDS, ids[1] - ids[0] + 1))
     public_ids = list(ServiceRequest.objects.filter(id__in=chosen).values_list("public_id", flat=True))
     rng.shuffle(public_ids)  # random ids across the whole table, not in index order
+    start = (timezone.now() - timedelta(days=90)).astimezone(UTC)
     return {
         "healthz": ["/healthz"],
         "requests_default": ["/open311/v2/requests.json"],
         "requests_service": [f"/open311/v2/requests.json?service_code={quote(code)}"],
         "request_single": [f"/open311/v2/requests/{quote(public_id)}.json" for public_id in public_ids],
+        # Lists never answered from the cache (open311_cache): each a 90-day window a second apart,
+        # more of them than the cache holds. Reported, not held to the targets.
+        "requests_uncached": [
+            f"/open311/v2/requests.json?start_date={(start + timedelta(seconds=step)):%Y-%m-%dT%H:%M:%SZ}"
+            for step in range(UNCACHED_WINDOWS)
+        ],
     }
 
 
@@ -493,7 +503,7 @@ def endpoints_report(measured: dict[str, Measurement], paths: dict[str, list[str
     report: dict[str, Any] = {}
     for name, measurement in measured.items():
         row: dict[str, Any] = {
-            "path": paths[name][0] if len(paths[name]) == 1 else f"{name}: {len(paths[name])} ids in turn",
+            "path": paths[name][0] if len(paths[name]) == 1 else f"{name}: {len(paths[name])} URLs in turn",
             "responses": measurement.responses,
             "rps": round(measurement.rps, 1),
             "p50_ms": round(measurement.p50_ms, 2),
@@ -507,29 +517,54 @@ def endpoints_report(measured: dict[str, Measurement], paths: dict[str, list[str
 
 
 def targets_met(report: dict[str, Any]) -> bool:
-    """No errors, every p99 within the target, every Open311 endpoint at least half /healthz's rate."""
+    """No errors anywhere; every p99 within the target and every Open311 endpoint at least half
+    /healthz's rate, but the informational ones."""
     return all(
         row["errors"] == 0
-        and row["p99_ms"] <= TARGET_P99_MS
-        and row.get("ratio_to_healthz", TARGET_RATIO) >= TARGET_RATIO
-        for row in report.values()
+        and (
+            name in INFORMATIONAL
+            or (row["p99_ms"] <= TARGET_P99_MS and row.get("ratio_to_healthz", TARGET_RATIO) >= TARGET_RATIO)
+        )
+        for name, row in report.items()
     )
 
 
+def median_run(runs: Sequence[Measurement]) -> Measurement:
+    """The run with the median requests/s (the lower middle one of an even number)."""
+    return sorted(runs, key=lambda run: run.rps)[(len(runs) - 1) // 2]
+
+
 def run_open311(
-    *, count: int, seconds: int, warmup: int, connections: int, generator: str, workers: int, threads: int
+    *,
+    count: int,
+    seconds: int,
+    warmup: int,
+    connections: int,
+    generator: str,
+    workers: int,
+    threads: int,
+    rounds: int = 3,
 ) -> dict[str, Any]:
-    """Load `count` requests, serve them with gunicorn, drive each endpoint; the JSON report."""
+    """Load `count` requests, serve them with gunicorn, drive each endpoint; the JSON report.
+
+    The endpoints take turns for `rounds` rounds and each reports its median run: on a shared
+    machine the same endpoint varied by up to 40 % from one 5-second window to the next.
+    """
     loaded = requests_generate(count)
+    os.sync()  # the load's dirty pages written out now, not during the timed runs
     paths = endpoint_paths()
     drive = wrk_drive if generator == "wrk" else python_drive
-    measured: dict[str, Measurement] = {}
+    runs: dict[str, list[Measurement]] = {name: [] for name in paths}
     with gunicorn_serving(database=database_url(), workers=workers, threads=threads) as server:
-        for name, endpoint in paths.items():
-            if warmup > 0:  # first requests import code and fill caches in every worker
+        if warmup > 0:  # first requests import code and fill caches in every worker
+            for endpoint in paths.values():
                 drive(server.base_url, endpoint, connections=connections, seconds=warmup)
-            measured[name] = drive(server.base_url, endpoint, connections=connections, seconds=seconds)
-    report = endpoints_report(measured, paths)
+        for _round in range(rounds):
+            for name, endpoint in paths.items():
+                runs[name].append(drive(server.base_url, endpoint, connections=connections, seconds=seconds))
+    report = endpoints_report({name: median_run(measured) for name, measured in runs.items()}, paths)
+    for name, measured in runs.items():
+        report[name]["rps_runs"] = [round(run.rps, 1) for run in measured]
     return {
         "suite": "open311",
         "count": count,
@@ -539,6 +574,7 @@ def run_open311(
         "generator": generator,
         "connections": connections,
         "duration_s": seconds,
+        "rounds": rounds,
         "endpoints": report,
         "targets": {"ratio_min": TARGET_RATIO, "p99_max_ms": TARGET_P99_MS},
         "met": targets_met(report),

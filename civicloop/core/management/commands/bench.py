@@ -113,6 +113,9 @@ class Command(BaseCommand):
         )
         open311.add_argument("--connections", type=int, default=64, help="Concurrent connections.")
         open311.add_argument(
+            "--rounds", type=int, default=3, help="Turns of every endpoint; each reports its median run."
+        )
+        open311.add_argument(
             "--generator",
             choices=["auto", "wrk", "python"],
             default="auto",
@@ -139,7 +142,7 @@ class Command(BaseCommand):
 
         from civicloop.servicerequests.bench import BenchServerError, run_open311
 
-        for name in ("count", "duration", "connections", "workers", "threads"):
+        for name in ("count", "duration", "connections", "workers", "threads", "rounds"):
             if options[name] < 1:
                 raise CommandError(f"--{name} must be at least 1.")
         generator = options["generator"]
@@ -159,6 +162,7 @@ class Command(BaseCommand):
                     generator=generator,
                     workers=options["workers"],
                     threads=options["threads"],
+                    rounds=options["rounds"],
                 )
             except BenchServerError as error:
                 raise CommandError(str(error)) from error
