@@ -24,3 +24,10 @@ def client_rate_limit_exceeded(request: HttpRequest, *, scope: str, limit: int, 
     """
     client = request.META.get("REMOTE_ADDR", "") or "unknown"
     return rate_limit_exceeded(scope=scope, subject=client, limit=limit, window_seconds=window_seconds)
+
+
+def client_network_key(request: HttpRequest) -> str:
+    """A keyed hash of the client's address (REMOTE_ADDR): tells supports from one network apart
+    without storing the address; it cannot be turned back into one without the SECRET_KEY."""
+    client = request.META.get("REMOTE_ADDR", "") or ""
+    return salted_hmac("civicloop:network", client).hexdigest()[:32] if client else ""

@@ -275,11 +275,15 @@ class Support(models.Model):
     idea = models.ForeignKey(Idea, on_delete=models.CASCADE, related_name="supports")
     participant = models.ForeignKey(Participant, on_delete=models.CASCADE, related_name="supports")
     created_at = models.DateTimeField()
+    # core.throttling.client_network_key of the supporter's address (never the address): flags bursts
+    # from one network to moderators. Empty when unknown.
+    network_key = models.CharField(max_length=32, blank=True, default="", db_default="")
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["idea", "participant"], name="engage_support_once_per_person")
         ]
+        indexes = [models.Index(fields=["created_at"], name="engage_support_created_idx")]
 
     def __str__(self) -> str:
         return f"Support #{self.pk} of idea {self.idea_id}"

@@ -486,8 +486,11 @@ def comment_edit(*, comment: Comment, viewer: Viewer, body: str, now: datetime |
     return comment
 
 
-def idea_support(*, idea: Idea, viewer: Viewer, now: datetime | None = None) -> bool:
-    """Support an idea once per confirmed person; True if new (a second click changes nothing)."""
+def idea_support(*, idea: Idea, viewer: Viewer, network_key: str = "", now: datetime | None = None) -> bool:
+    """Support an idea once per confirmed person; True if new (a second click changes nothing).
+
+    `network_key` (core.throttling.client_network_key) lets moderators see bursts from one network.
+    """
     moment = now or timezone.now()
     participant = _posting_allowed(question=idea.question, viewer=viewer, now=moment)
     if participant.user_id is None and rate_limit_exceeded(
@@ -499,7 +502,7 @@ def idea_support(*, idea: Idea, viewer: Viewer, now: datetime | None = None) -> 
         raise PostingLimitReached(_("You are supporting very fast. Please wait a few minutes and try again."))
     with transaction.atomic():
         _support, created = Support.objects.get_or_create(
-            idea=idea, participant=participant, defaults={"created_at": moment}
+            idea=idea, participant=participant, defaults={"created_at": moment, "network_key": network_key}
         )
         if created:
             Idea.objects.filter(pk=idea.pk).update(supports_count=F("supports_count") + 1)

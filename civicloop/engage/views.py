@@ -19,7 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from civicloop.core.errors import NotFound
-from civicloop.core.throttling import client_rate_limit_exceeded
+from civicloop.core.throttling import client_network_key, client_rate_limit_exceeded
 from civicloop.engage import selectors, services
 from civicloop.engage.forms import CommentForm, IdeaForm, JamPromptForm, SignInForm
 from civicloop.engage.models import Comment, Idea, Question
@@ -396,7 +396,7 @@ def idea_support(request: HttpRequest, idea_id: int) -> HttpResponse:
     if _address_limited(request, "engage-support", SUPPORTS_PER_ADDRESS):
         return _refused(request, str(TOO_FAST), viewer=viewer)
     try:
-        services.idea_support(idea=idea, viewer=viewer)
+        services.idea_support(idea=idea, viewer=viewer, network_key=client_network_key(request))
     except EngageRefused as error:
         return _refused(request, error.message, viewer=viewer)
     except PostingLimitReached as error:

@@ -10,7 +10,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min
+from django.db.models import Count, F, Max, Min, QuerySet
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -47,6 +47,10 @@ REPORT_WINDOW_SECONDS = 60 * 60
 BURST_SUPPORTS = 10
 BURST_WINDOW = timedelta(hours=1)
 BURST_EVIDENCE_IDS = 50
+# A burst from one network address: this many supports of one idea from one address within BURST_WINDOW
+# (a household or an office shares one, so the case is for a moderator to judge, not a verdict).
+BURST_SAME_NETWORK = 5
+NETWORK_TAG_LENGTH = 8  # of the address's keyed hash, shown to moderators to tell networks apart
 URGENT_REASONS = {"threat"}
 
 Content = Idea | Comment
@@ -452,51 +456,97 @@ def appeal_create(*, case_id: int, author: Participant, text: str, now: datetime
 def support_bursts_flag(
     *, now: datetime | None = None, window: timedelta = BURST_WINDOW
 ) -> list[ModerationCase]:
-    """Open a case for each idea that got a burst of supports from accounts made after its question opened.
+    """Open a case for each idea with a burst of supports within `window`: from accounts made after
+    its question opened ("burst"), or from one network address ("burst_network"); one case with
+    both reasons when both happened.
 
-    Idempotent: an idea with a pending case is left alone. The evidence has counts, times and
-    participant numbers, never an address.
+    Idempotent: an idea with a pending case is left alone. The evidence has counts, times,
+    participant numbers and a short tag per network (from the keyed hash of the address: the same
+    tag means the same address); never an address.
     """
     moment = now or timezone.now()
+    in_window = Support.objects.filter(
+        created_at__gte=moment - window, created_at__lte=moment, participant__user__isnull=True
+    )
+    found: dict[int, dict[str, Any]] = {}  # idea id -> reasons and evidence
+
+    def evidence_for(idea_id: int) -> dict[str, Any]:
+        return found.setdefault(idea_id, {"reasons": [], "evidence": {}})
+
+    from_new_accounts = in_window.filter(participant__created_at__gt=F("idea__question__opens_at"))
     minimum = int(getattr(settings, "MODERATION_BURST_SUPPORTS", BURST_SUPPORTS))
-    recent = Support.objects.filter(
-        created_at__gte=moment - window,
-        created_at__lte=moment,
-        participant__created_at__gt=F("idea__question__opens_at"),
-        participant__user__isnull=True,
-    )
-    bursts = (
-        recent.values("idea_id")
-        .annotate(count=Count("id"), first=Min("created_at"), last=Max("created_at"))
-        .filter(count__gte=minimum)
-    )
-    opened: list[ModerationCase] = []
-    for row in bursts:
-        supporters = list(
-            recent.filter(idea_id=row["idea_id"])
-            .order_by("created_at")
-            .values_list("participant_id", "participant__created_at")[:BURST_EVIDENCE_IDS]
-        )
-        idea = Idea.objects.select_related("question").get(pk=row["idea_id"])
-        evidence = {
-            "window_minutes": int(window.total_seconds() // 60),
+    for row in _bursts(from_new_accounts, ["idea_id"], minimum):
+        supporters = _supporters(from_new_accounts.filter(idea_id=row["idea_id"]))
+        entry = evidence_for(row["idea_id"])
+        entry["reasons"].append("burst")
+        entry["evidence"] |= {
             "supports_from_new_accounts": row["count"],
-            "supports_total": idea.supports_count,
             "first_support_at": row["first"].isoformat(),
             "last_support_at": row["last"].isoformat(),
-            "question_opened_at": idea.question.opens_at.isoformat(),
             "participant_ids": [pid for pid, _created in supporters],
             "accounts_created": [created.isoformat() for _pid, created in supporters],
+        }
+    from_one_network = in_window.exclude(network_key="")
+    minimum = int(getattr(settings, "MODERATION_BURST_SAME_NETWORK", BURST_SAME_NETWORK))
+    for row in _bursts(from_one_network, ["idea_id", "network_key"], minimum):
+        supporters = _supporters(
+            from_one_network.filter(idea_id=row["idea_id"], network_key=row["network_key"])
+        )
+        entry = evidence_for(row["idea_id"])
+        if "burst_network" not in entry["reasons"]:
+            entry["reasons"].append("burst_network")
+        entry["evidence"].setdefault("network_bursts", []).append(
+            {
+                "network": row["network_key"][:NETWORK_TAG_LENGTH],
+                "supports": row["count"],
+                "first_support_at": row["first"].isoformat(),
+                "last_support_at": row["last"].isoformat(),
+                "participant_ids": [pid for pid, _created in supporters],
+            }
+        )
+    opened: list[ModerationCase] = []
+    for idea in Idea.objects.filter(pk__in=list(found)).select_related("question").order_by("id"):
+        entry = found[idea.pk]
+        evidence = {
+            "window_minutes": int(window.total_seconds() // 60),
+            "supports_total": idea.supports_count,
+            "question_opened_at": idea.question.opens_at.isoformat(),
+            **entry["evidence"],
         }
         with transaction.atomic():
             if _pending_case(idea) is not None:
                 continue
             case, created = _case_open(
-                idea, source=ModerationCase.Source.BURST, moment=moment, reasons=["burst"], evidence=evidence
+                idea,
+                source=ModerationCase.Source.BURST,
+                moment=moment,
+                reasons=entry["reasons"],
+                evidence=evidence,
             )
         if created:
             opened.append(case)
     return opened
+
+
+def _bursts(
+    supports: QuerySet[Support], group_by: list[str], minimum: int
+) -> QuerySet[Support, dict[str, Any]]:
+    """Groups of at least `minimum` supports, with their count and first and last times (one query)."""
+    return (
+        supports.values(*group_by)
+        .annotate(count=Count("id"), first=Min("created_at"), last=Max("created_at"))
+        .filter(count__gte=minimum)
+        .order_by(*group_by)
+    )
+
+
+def _supporters(supports: QuerySet[Support]) -> list[tuple[int, datetime]]:
+    """Participant numbers and account times of the first BURST_EVIDENCE_IDS supports, oldest first."""
+    return list(
+        supports.order_by("created_at").values_list("participant_id", "participant__created_at")[
+            :BURST_EVIDENCE_IDS
+        ]
+    )
 
 
 # ---------------------------------------------------------------------------------------------- export

@@ -29,6 +29,7 @@ PAGE_SIZE = 50
 # The check's codes (uncivil, threat, personal_data) are ReasonCode values too.
 REASON_LABELS = {
     "burst": gettext_lazy("Burst of supports from new accounts"),
+    "burst_network": gettext_lazy("Burst of supports from one network"),
 }
 
 

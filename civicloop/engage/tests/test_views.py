@@ -160,6 +160,19 @@ def test_supporting_twice_through_the_page_counts_once(question):
     assert (idea.supports_count, Support.objects.count()) == (1, 1)
 
 
+def test_a_support_keeps_a_keyed_hash_of_the_network_address_never_the_address(question):
+    idea = post_idea(question, make_resident())
+    supporters = [make_resident(f"s{n}@example.org", name=f"S{n}") for n in range(3)]
+    addresses = ["203.0.113.7", "203.0.113.7", "198.51.100.4"]
+
+    for person, address in zip(supporters, addresses, strict=True):
+        client_for(person).post(f"/ideas/{idea.pk}/support/", REMOTE_ADDR=address)
+
+    keys = list(Support.objects.order_by("participant_id").values_list("network_key", flat=True))
+    assert len(keys[0]) == 32 and keys[0] == keys[1] != keys[2]
+    assert not any("203.0.113" in key or "198.51" in key for key in keys)
+
+
 def test_one_network_address_is_rate_limited_on_posting(question, monkeypatch):
     monkeypatch.setattr("civicloop.engage.views.POSTS_PER_ADDRESS", 2)
     residents = [make_resident(f"r{n}@example.org", name=f"R{n}") for n in range(3)]

@@ -289,3 +289,58 @@ def test_the_export_keeps_removed_content_with_decisions_and_masks_contact_detai
         rows[0][0] == "idea" and rows[0][6] == "removed" and rows[0][11:14] == ["reject", "personal_data", ""]
     )
     assert rows[0][14] == "mo"
+
+
+def _support_from(idea, people, network_key, minutes_ago=5):
+    for person in people:
+        Support.objects.create(
+            idea=idea,
+            participant=person,
+            network_key=network_key,
+            created_at=timezone.now() - timedelta(minutes=minutes_ago),
+        )
+
+
+def test_a_burst_of_supports_from_one_network_is_flagged_with_a_tag_never_the_address(
+    question, author, settings
+):
+    settings.MODERATION_BURST_SAME_NETWORK = 3
+    idea = post_idea(question, author)
+    quiet = post_idea(question, author, title="Quiet idea")
+    established = [make_resident(f"e{i}@example.org") for i in range(5)]  # older than the question
+    _support_from(idea, established[:3], "a" * 32)
+    _support_from(idea, established[3:], "b" * 32)  # another network, too few
+    _support_from(quiet, established[:2], "c" * 32)
+
+    opened = services.support_bursts_flag()
+
+    assert [case.idea_id for case in opened] == [idea.pk]
+    case = opened[0]
+    assert case.source == "burst" and case.reasons == ["burst_network"]
+    [burst] = case.evidence["network_bursts"]
+    assert burst["network"] == "aaaaaaaa" and burst["supports"] == 3
+    assert sorted(burst["participant_ids"]) == sorted(person.pk for person in established[:3])
+    assert "supports_from_new_accounts" not in case.evidence
+    assert services.support_bursts_flag() == []  # flagged once
+
+
+def test_supports_from_one_network_outside_the_window_are_not_a_burst(question, author, settings):
+    settings.MODERATION_BURST_SAME_NETWORK = 3
+    idea = post_idea(question, author)
+    _support_from(idea, [make_resident(f"e{i}@example.org") for i in range(3)], "a" * 32, minutes_ago=90)
+
+    assert services.support_bursts_flag() == []
+
+
+def test_new_accounts_on_one_network_make_one_case_with_both_reasons(question, author, settings):
+    settings.MODERATION_BURST_SUPPORTS = 3
+    settings.MODERATION_BURST_SAME_NETWORK = 3
+    idea = post_idea(question, author)
+    newcomers = [make_resident(f"n{i}@example.org", age=timedelta(minutes=30)) for i in range(3)]
+    _support_from(idea, newcomers, "d" * 32)
+
+    [case] = services.support_bursts_flag()
+
+    assert case.reasons == ["burst", "burst_network"]
+    assert case.evidence["supports_from_new_accounts"] == 3
+    assert case.evidence["network_bursts"][0]["supports"] == 3

@@ -185,9 +185,31 @@ def test_a_burst_case_shows_its_evidence_and_an_appeal_warns_the_first_moderator
     burst = ModerationCase.objects.get(source="burst")
     page = client.get(f"/staff/moderation/{burst.pk}/").content.decode()
     assert "Supports from accounts made after the question opened" in page and "in 60 minutes" in page
+    assert "Supports from one network" not in page  # no address was recorded for these
 
     case = held(question, author)
     client.post(f"/staff/moderation/{case.pk}/", {"stage": "first", "action": "reject", "reason": "uncivil"})
     client_for(author).post(f"/appeals/{case.pk}/", {"text": "Please"})
     page = client.get(f"/staff/moderation/{case.pk}/").content.decode()
     assert "Decide the appeal" in page and "ask another moderator" in page and "Please" in page
+
+
+def test_a_burst_from_one_network_shows_its_tag_and_supporters_to_moderators(
+    question, author, moderator, settings
+):
+    from django.utils import timezone
+
+    from civicloop.engage.models import Support
+
+    settings.MODERATION_BURST_SAME_NETWORK = 2
+    idea = post_idea(question, author, title="Popular")
+    people = [make_resident(f"e{index}@example.org") for index in range(2)]
+    for person in people:
+        Support.objects.create(idea=idea, participant=person, network_key="f" * 32, created_at=timezone.now())
+    client = staff_client(moderator)
+    assert "Burst of supports from one network" in client.get("/staff/moderation/").content.decode()
+    burst = ModerationCase.objects.get(source="burst")
+    page = client.get(f"/staff/moderation/{burst.pk}/").content.decode()
+    assert "Supports from one network (ffffffff)" in page
+    assert f"{people[0].pk}, {people[1].pk}" in page
+    assert "f" * 32 not in page  # the tag only
