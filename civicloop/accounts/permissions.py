@@ -35,3 +35,10 @@ def user_can(user: object, capability: Capability) -> bool:
     if not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
         return False
     return capability in ROLE_CAPABILITIES.get(getattr(user, "role", Role.RESIDENT), frozenset())
+
+
+def department_may_act(user: object, department: str) -> bool:
+    """Staff of a department act only for it (a department user answers their own department's
+    questions); staff with no department (communications, admins) act for any."""
+    own = getattr(user, "department", "") or ""
+    return not own or own == department or user_can(user, Capability.ADMINISTER)

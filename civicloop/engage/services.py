@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from civicloop.accounts.permissions import department_may_act
 from civicloop.core.errors import DomainError
 from civicloop.core.throttling import rate_limit_exceeded
 from civicloop.engage.models import (
@@ -184,6 +185,12 @@ def question_create(
     )
     if data.closes_at <= data.opens_at:
         raise EngageInvalid(_("The closing date must be after the opening date."), field="closes_at")
+    if actor is not None and not department_may_act(actor, department):
+        raise EngageInvalid(
+            _("You can ask questions for your own department only (%(department)s).")
+            % {"department": actor.department},
+            field="department",
+        )
     slug = _slug(data.slug or text)
     if Question.objects.filter(space=space, slug=slug).exists():
         raise EngageInvalid(_("Another question in this space has this web address."), field="slug")
@@ -555,10 +562,19 @@ def _department(user: Any, question: Question) -> str:
     return (getattr(user, "department", "") or question.department)[:100]
 
 
+def _answering_allowed(user: Any, idea: Idea) -> None:
+    if not department_may_act(user, idea.question.department):
+        raise EngageRefused(
+            _("Only %(department)s answers ideas on this question.")
+            % {"department": idea.question.department}
+        )
+
+
 def official_reply_create(
     *, idea: Idea, user: Any, body: str, parent: Comment | None = None, now: datetime | None = None
 ) -> Comment:
     """A staff answer with the "Official response — <department>" badge; the idea's people are told."""
+    _answering_allowed(user, idea)
     moment = now or timezone.now()
     body = _required_text(body, field="body", limit=COMMENT_MAX, message=_("Write the reply."))
     author = participant_for_staff(user)
@@ -580,6 +596,8 @@ def idea_status_change(
     *, idea: Idea, status: str, reason: str = "", actor: Any = None, now: datetime | None = None
 ) -> IdeaStatusChange:
     """A new status for an idea (not planned needs a reason), on its timeline and told to its people."""
+    if actor is not None:
+        _answering_allowed(actor, idea)
     if status not in Idea.Status.values:
         raise EngageInvalid(_("Choose a status from the list."), field="status")
     reason = reason.strip()

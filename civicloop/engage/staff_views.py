@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from civicloop.accounts.permissions import Capability, user_can
+from civicloop.accounts.permissions import Capability, department_may_act, user_can
 from civicloop.engage import services
 from civicloop.engage.models import Idea, Space
 from civicloop.engage.services import EngageInvalid, QuestionInput
@@ -131,6 +131,17 @@ def _idea(idea_id: int) -> Idea:
     return idea
 
 
+def _answerable_idea(request: HttpRequest, idea_id: int) -> Idea:
+    """The idea, if the user may answer for its question's department (403 otherwise)."""
+    idea = _idea(idea_id)
+    if not department_may_act(request.user, idea.question.department):
+        raise PermissionDenied(
+            _("Only %(department)s answers ideas on this question.")
+            % {"department": idea.question.department}
+        )
+    return idea
+
+
 def _idea_page(
     request: HttpRequest,
     idea: Idea,
@@ -142,6 +153,7 @@ def _idea_page(
         "idea": idea,
         "reply_form": reply_form or ReplyForm(prefix="reply"),
         "status_form": status_form or StatusForm(prefix="status", initial={"status": idea.status}),
+        "may_answer": department_may_act(request.user, idea.question.department),
     }
     bound = reply_form is not None or status_form is not None
     return render(request, "engage/staff/idea.html", context, status=400 if bound else 200)
@@ -156,7 +168,7 @@ def staff_idea(request: HttpRequest, idea_id: int) -> HttpResponse:
 @require_POST
 @engage_staff_required
 def staff_idea_reply(request: HttpRequest, idea_id: int) -> HttpResponse:
-    idea = _idea(idea_id)
+    idea = _answerable_idea(request, idea_id)
     form = ReplyForm(request.POST, prefix="reply")
     if form.is_valid():
         try:
@@ -172,7 +184,7 @@ def staff_idea_reply(request: HttpRequest, idea_id: int) -> HttpResponse:
 @require_POST
 @engage_staff_required
 def staff_idea_status(request: HttpRequest, idea_id: int) -> HttpResponse:
-    idea = _idea(idea_id)
+    idea = _answerable_idea(request, idea_id)
     form = StatusForm(request.POST, prefix="status")
     if form.is_valid():
         try:
@@ -193,6 +205,6 @@ def staff_idea_status(request: HttpRequest, idea_id: int) -> HttpResponse:
 @require_POST
 @engage_staff_required
 def staff_idea_pick(request: HttpRequest, idea_id: int) -> HttpResponse:
-    idea = _idea(idea_id)
+    idea = _answerable_idea(request, idea_id)
     services.idea_staff_pick_set(idea=idea, picked=request.POST.get("picked") == "1")
     return HttpResponseRedirect(idea.get_absolute_url())

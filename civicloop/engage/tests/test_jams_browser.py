@@ -89,7 +89,9 @@ def test_a_host_posts_a_prompt_from_the_jam_page(page, live_server, assert_acces
 
 def test_a_closed_jam_s_summary_page_passes_axe(page, live_server, assert_accessible):
     jam = make_jam()
-    staff = User.objects.create_user(username="parks", password="x", role=Role.DEPARTMENT, department="Parks")
+    staff = User.objects.create_user(
+        username="parks", password="x", role=Role.DEPARTMENT, department="Chicago Park District"
+    )
     ana = make_resident()
     accepted = post_idea(jam, ana, "Heated bus shelters")
     post_idea(jam, ana, "Salt bins on every corner")

@@ -8,7 +8,7 @@ from civicloop.delivery.models import Message
 from civicloop.engage.models import Comment, Idea, Question, Space, SpaceInvitee
 from civicloop.engage.selectors import viewer_for
 from civicloop.engage.services import idea_create
-from civicloop.engage.tests.conftest import make_resident
+from civicloop.engage.tests.conftest import make_resident, make_space
 
 pytestmark = pytest.mark.django_db
 
@@ -120,3 +120,47 @@ def test_moderators_cannot_run_engagement(idea):
 
     assert client.get("/staff/engage/").status_code == 403
     assert Client().get("/staff/engage/").status_code == 302  # to the login page
+
+
+@pytest.fixture
+def transport_client(db):
+    officer = User.objects.create_user(
+        username="streets", password="x", role=Role.DEPARTMENT, department="Transportation"
+    )
+    client = Client()
+    client.force_login(officer)
+    return client
+
+
+def test_a_department_answers_only_its_own_questions(transport_client, idea):
+    # The question belongs to the Chicago Park District; a Transportation officer may read, not answer.
+    page = transport_client.get(f"/staff/engage/ideas/{idea.pk}/")
+    assert page.status_code == 200 and "Only Chicago Park District answers" in page.content.decode()
+    assert "Post official reply" not in page.content.decode()
+    reply = transport_client.post(f"/staff/engage/ideas/{idea.pk}/reply/", {"reply-body": "We will fix it."})
+    status = transport_client.post(f"/staff/engage/ideas/{idea.pk}/status/", {"status-status": "accepted"})
+    pick = transport_client.post(f"/staff/engage/ideas/{idea.pk}/pick/", {"picked": "1"})
+
+    assert (reply.status_code, status.status_code, pick.status_code) == (403, 403, 403)
+    idea.refresh_from_db()
+    assert idea.status == Idea.Status.UNDER_CONSIDERATION and not idea.is_staff_pick
+    assert not Comment.objects.filter(is_official=True).exists()
+
+
+def test_a_department_asks_questions_for_itself_only(transport_client):
+    space = make_space(title="Streets")
+    form = {
+        "question-text": "Where do you need a crosswalk?",
+        "question-opens_at": "2026-11-01T00:00",
+        "question-closes_at": "2026-12-31T00:00",
+        "question-department": "Chicago Park District",
+    }
+
+    refused = transport_client.post(f"/staff/engage/spaces/{space.pk}/questions/", form)
+    accepted = transport_client.post(
+        f"/staff/engage/spaces/{space.pk}/questions/", {**form, "question-department": "Transportation"}
+    )
+
+    assert refused.status_code == 400 and "your own department only" in refused.content.decode()
+    assert accepted.status_code == 302
+    assert list(Question.objects.values_list("department", flat=True)) == ["Transportation"]
