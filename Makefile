@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-fast test-browser lint check bench bench-open311 messages clean
+.PHONY: install run demo test test-fast test-browser lint check bench bench-open311 bench-forums messages clean
 
 $(UV):
 	$(PYTHON) -m venv .venv-uv
@@ -55,6 +55,10 @@ bench: install
 # 1,000,000 service requests served by gunicorn, driven by wrk (or the built-in generator); one JSON line.
 bench-open311: install
 	DEBUG=1 $(BIN)/civicloop bench open311
+
+# 100,000 ideas and 1,000,000 comments: question and idea pages, the civility check; one JSON line.
+bench-forums: install
+	DEBUG=1 $(BIN)/civicloop bench forums
 
 clean:
 	rm -rf $(VENV) .venv-uv var staticfiles

@@ -127,6 +127,16 @@ class Command(BaseCommand):
         # One thread: the work is CPU-bound, and threads waiting on the GIL after each SQLite call made
         # single-request reads 2-3x slower with 2 or 4 threads (docs/benchmarks.md).
         open311.add_argument("--threads", type=int, default=1, help="Threads per gunicorn worker.")
+        forums = suites.add_parser(
+            "forums",
+            help="Load N ideas and M comments, time a question page and idea pages in-process "
+            "(target: median ≤ 50 ms) and the civility check's posts/s and p99; prints one JSON line.",
+        )
+        forums.add_argument("--ideas", type=int, default=100_000, help="Ideas to load (default 100000).")
+        forums.add_argument(
+            "--comments", type=int, default=1_000_000, help="Comments to load (default 1000000)."
+        )
+        forums.add_argument("--repeat", type=int, default=20, help="Timed requests per page (default 20).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
@@ -135,6 +145,31 @@ class Command(BaseCommand):
             self.run_fanout(options)
         elif options["suite"] == "open311":
             self.run_open311(options)
+        elif options["suite"] == "forums":
+            self.run_forums(options)
+
+    def run_forums(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.core.bench import BenchResponseError
+        from civicloop.engage.bench import run_forums
+
+        for name in ("ideas", "comments", "repeat"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        load_average = os.getloadavg()[0]
+        # DEBUG=1 (needed for local settings) would keep every SQL statement in memory: turn it off.
+        with override_settings(DEBUG=False), sigterm_as_interrupt(), throwaway_database(options["verbosity"]):
+            try:
+                result = run_forums(
+                    ideas=options["ideas"], comments=options["comments"], repeat=options["repeat"]
+                )
+            except BenchResponseError as error:
+                raise CommandError(str(error)) from error
+            result |= machine_facts()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
 
     def run_open311(self, options: dict[str, Any]) -> None:
         import json
