@@ -212,6 +212,31 @@ def _get(client: Client, url: str) -> int:
     return len(response.content)
 
 
+@dataclass(frozen=True)
+class PageSamples:
+    size_bytes: int
+    queries: int
+    samples_ms: list[float]  # sorted, fastest first
+
+
+def page_samples(client: Client, url: str, *, repeat: int) -> PageSamples:
+    """One untimed warm-up GET that counts the page's SQL queries, then `repeat` timed GETs with no
+    query log (call with DEBUG off), so recording SQL costs nothing while timing."""
+    # Start from an empty log: a full one (DEBUG on) would hide new entries from the slice.
+    reset_queries()
+    with CaptureQueriesContext(connection) as captured:
+        size = _get(client, url)
+    queries = len(captured.captured_queries)  # read before the log is cleared below
+    connection.force_debug_cursor = False
+    reset_queries()
+    samples = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        _get(client, url)
+        samples.append((time.perf_counter() - started) * 1000)
+    return PageSamples(size_bytes=size, queries=queries, samples_ms=sorted(samples))
+
+
 def measure(urls: Sequence[tuple[str, str, float | None]], *, repeat: int) -> list[Timing]:
     """Server time of each URL through Django's full request/response cycle, with the test client.
 
@@ -224,19 +249,8 @@ def measure(urls: Sequence[tuple[str, str, float | None]], *, repeat: int) -> li
     timings = []
     with override_settings(DEBUG=False):
         for label, url, target in urls:
-            # Start from an empty log: a full one (DEBUG on) would hide new entries from the slice.
-            reset_queries()
-            with CaptureQueriesContext(connection) as captured:
-                size = _get(client, url)
-            queries = len(captured.captured_queries)  # read before the log is cleared below
-            connection.force_debug_cursor = False
-            reset_queries()
-            samples = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                _get(client, url)
-                samples.append((time.perf_counter() - started) * 1000)
-            samples.sort()
+            measured = page_samples(client, url, repeat=repeat)
+            samples = measured.samples_ms
             timings.append(
                 Timing(
                     label=label,
@@ -244,8 +258,8 @@ def measure(urls: Sequence[tuple[str, str, float | None]], *, repeat: int) -> li
                     median_ms=statistics.median(samples),
                     p90_ms=_percentile(samples, 0.9),
                     max_ms=samples[-1],
-                    queries=queries,
-                    size_bytes=size,
+                    queries=measured.queries,
+                    size_bytes=measured.size_bytes,
                     target_ms=target,
                 )
             )

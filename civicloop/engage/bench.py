@@ -26,13 +26,13 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, reset_queries, transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.test import Client
-from django.test.utils import CaptureQueriesContext, override_settings
+from django.test.utils import override_settings
 from django.utils import timezone
 
-from civicloop.core.bench import _get, _percentile
+from civicloop.core.bench import _percentile, page_samples
 from civicloop.delivery.fanout import _table
 from civicloop.engage.models import (
     Comment,
@@ -478,18 +478,8 @@ def pages_measure(urls: dict[str, str], *, repeat: int) -> list[PageTiming]:
     timings = []
     with override_settings(DEBUG=False):
         for label, url in urls.items():
-            reset_queries()
-            with CaptureQueriesContext(connection) as captured:
-                size = _get(client, url)
-            queries = len(captured.captured_queries)
-            connection.force_debug_cursor = False
-            reset_queries()
-            samples = []
-            for _ in range(repeat):
-                started = time.perf_counter()
-                _get(client, url)
-                samples.append((time.perf_counter() - started) * 1000)
-            samples.sort()
+            measured = page_samples(client, url, repeat=repeat)
+            samples = measured.samples_ms
             timings.append(
                 PageTiming(
                     label=label,
@@ -497,8 +487,8 @@ def pages_measure(urls: dict[str, str], *, repeat: int) -> list[PageTiming]:
                     p50_ms=_percentile(samples, 0.5),
                     p99_ms=_percentile(samples, 0.99),
                     max_ms=samples[-1],
-                    queries=queries,
-                    size_bytes=size,
+                    queries=measured.queries,
+                    size_bytes=measured.size_bytes,
                 )
             )
     return timings

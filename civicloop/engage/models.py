@@ -181,6 +181,10 @@ class Idea(Moderated):
                 fields=["question", "moderation_state", "views_count"], name="engage_idea_rotation_idx"
             ),
             models.Index(fields=["question", "-created_at"], name="engage_idea_newest_idx"),
+            # "Most discussed": walks the question's ideas in order instead of sorting them all.
+            models.Index(
+                fields=["question", "-comments_count", "-created_at", "-id"], name="engage_idea_discussed_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -8,6 +8,7 @@ from itertools import chain
 from typing import Any
 
 import numpy as np
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Least
 from django.utils import timezone
@@ -212,19 +213,40 @@ class Thread:
     replies: list[Comment]
 
 
-def idea_threads(*, idea: Idea, viewer: Viewer) -> list[Thread]:
-    """The idea's discussion in one query: comments in order, replies under the comment they answer."""
-    comments = list(
-        Comment.objects.filter(idea=idea)
-        .filter(_visible_to(viewer))
-        .select_related("author")
-        .order_by("created_at", "id")
-    )
+THREADS_PER_PAGE = 50  # top-level comments per idea page, each with all its replies
+
+
+@dataclass(frozen=True)
+class ThreadPage:
+    threads: list[Thread]
+    page: Page  # of top-level comments, oldest first
+
+
+def idea_threads(*, idea: Idea, viewer: Viewer, page_number: Any = 1) -> ThreadPage:
+    """One page of the idea's discussion: top-level comments in order, replies under the comment they
+    answer. Three queries whatever the discussion's size (count, the page's comments, their replies):
+    rendering, not SQL, was the cost of an idea with 834 comments (docs/benchmarks.md)."""
+    visible = Comment.objects.filter(idea=idea).filter(_visible_to(viewer)).select_related("author")
+    top_level = visible.filter(parent__isnull=True).order_by("created_at", "id")
+    page = Paginator(top_level, THREADS_PER_PAGE).get_page(page_number)
+    comments = list(page.object_list)
     replies: dict[int, list[Comment]] = {}
-    for comment in comments:
-        if comment.parent_id is not None:
-            replies.setdefault(comment.parent_id, []).append(comment)
-    return [Thread(comment=c, replies=replies.get(c.pk, [])) for c in comments if c.parent_id is None]
+    if comments:
+        for reply in visible.filter(parent_id__in=[c.pk for c in comments]).order_by("created_at", "id"):
+            replies.setdefault(reply.parent_id or 0, []).append(reply)
+    return ThreadPage(threads=[Thread(comment=c, replies=replies.get(c.pk, [])) for c in comments], page=page)
+
+
+def comment_page_number(comment: Comment, viewer: Viewer) -> int:
+    """The idea page that shows this comment to this viewer (a reply: its parent's page)."""
+    top = comment.parent if comment.parent_id else comment
+    assert top is not None
+    earlier = (
+        Comment.objects.filter(idea_id=top.idea_id, parent__isnull=True)
+        .filter(_visible_to(viewer))
+        .filter(Q(created_at__lt=top.created_at) | Q(created_at=top.created_at, id__lt=top.pk))
+    )
+    return earlier.count() // THREADS_PER_PAGE + 1
 
 
 def idea_timeline(idea: Idea) -> list[IdeaStatusChange]:

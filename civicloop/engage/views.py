@@ -175,7 +175,8 @@ def _idea_page(
     status: int = 200,
 ) -> HttpResponse:
     reply_to = request.GET.get("reply_to", "")
-    threads = selectors.idea_threads(idea=idea, viewer=viewer)
+    thread_page = selectors.idea_threads(idea=idea, viewer=viewer, page_number=request.GET.get("page"))
+    threads = thread_page.threads
     for thread in threads:
         for comment in (thread.comment, *thread.replies):
             # Only the author and moderators get held comments at all; they see why.
@@ -189,6 +190,7 @@ def _idea_page(
         "question": idea.question,
         "space": idea.question.space,
         "threads": threads,
+        "comments_page": thread_page.page,
         "timeline": selectors.idea_timeline(idea),
         "standing": selectors.viewer_standing(idea=idea, viewer=viewer),
         "viewer": viewer,
@@ -349,7 +351,8 @@ def idea_comment(request: HttpRequest, idea_id: int) -> HttpResponse:
         except EngageInvalid as error:
             form.add_error("body", error.message)
         else:
-            return HttpResponseRedirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
+            page = selectors.comment_page_number(comment, viewer)
+            return HttpResponseRedirect(f"{idea.get_absolute_url()}?page={page}#comment-{comment.pk}")
     return _idea_page(request, idea, viewer, comment_form=form, status=status)
 
 
@@ -376,7 +379,8 @@ def comment_edit(request: HttpRequest, comment_id: int) -> HttpResponse:
         except EngageInvalid as error:
             form.add_error("body", error.message)
         else:
-            return HttpResponseRedirect(f"{idea.get_absolute_url()}#comment-{comment.pk}")
+            page = selectors.comment_page_number(comment, viewer)
+            return HttpResponseRedirect(f"{idea.get_absolute_url()}?page={page}#comment-{comment.pk}")
     context = {"form": form, "comment": comment, "idea": idea}
     return render(request, "engage/comment_edit.html", context, status=400 if form.errors else 200)
 

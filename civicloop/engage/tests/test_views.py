@@ -253,8 +253,9 @@ def test_a_forged_sign_in_link_is_refused():
 
 # Question page: question, session, participant, count, ideas, one UPDATE of views, the viewer's supports.
 QUESTION_PAGE_QUERIES = 7
-# Idea page: idea, session, participant, comments, timeline, the viewer's support and follow.
-IDEA_PAGE_QUERIES = 6
+# Idea page: idea, session, participant, comments (count, the page, their replies), timeline, the
+# viewer's support and follow.
+IDEA_PAGE_QUERIES = 8
 
 
 def test_the_question_page_takes_the_same_queries_for_2_or_12_ideas(question, django_assert_num_queries):
@@ -317,3 +318,41 @@ def test_the_question_page_orders_by_fair_rotation_with_other_sorts_one_click_aw
     for sort in ("?sort=newest", "?sort=discussed", "?sort=picks"):
         assert sort in page
     assert Idea.objects.get().views_count == 1
+
+
+def test_a_long_discussion_comes_in_pages_with_replies_under_their_comment(question, monkeypatch):
+    monkeypatch.setattr("civicloop.engage.selectors.THREADS_PER_PAGE", 3)
+    ana, ben = make_resident(), make_resident("ben@example.org", name="Ben")
+    idea = post_idea(question, ana)
+    ana_viewer, ben_viewer = (
+        viewer_for(user=None, participant_id=ana.pk),
+        viewer_for(user=None, participant_id=ben.pk),
+    )
+    tops = [comment_create(idea=idea, viewer=ana_viewer, body=f"Top {n}") for n in range(7)]
+    comment_create(idea=idea, viewer=ben_viewer, body="Reply to five", parent=tops[5])
+    client = client_for(ben)
+
+    first, third = client.get(idea.get_absolute_url()), client.get(f"{idea.get_absolute_url()}?page=3")
+
+    first_html, third_html = first.content.decode(), third.content.decode()
+    assert all(f"Top {n}" in first_html for n in range(3)) and "Top 3" not in first_html
+    assert "Page 1 of 3" in first_html and "?page=2#comments" in first_html
+    assert "Top 6" in third_html and "Top 5" not in third_html and "Reply to five" not in third_html
+    second = client.get(f"{idea.get_absolute_url()}?page=2").content.decode()
+    assert "Reply to five" in second and second.index("Top 5") < second.index("Reply to five")
+
+
+def test_after_commenting_the_resident_lands_on_the_page_with_the_comment(question, monkeypatch):
+    monkeypatch.setattr("civicloop.engage.selectors.THREADS_PER_PAGE", 2)
+    ana = make_resident()
+    idea = post_idea(question, ana)
+    viewer = viewer_for(user=None, participant_id=ana.pk)
+    for n in range(4):
+        comment_create(idea=idea, viewer=viewer, body=f"Top {n}")
+
+    response = client_for(make_resident("ben@example.org", name="Ben")).post(
+        f"/ideas/{idea.pk}/comments/", {"body": "Fifth, on page three"}
+    )
+
+    comment = Comment.objects.get(body="Fifth, on page three")
+    assert response["Location"] == f"{idea.get_absolute_url()}?page=3#comment-{comment.pk}"
