@@ -6,557 +6,250 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
-        ("places", "0001_initial"),
-        ("subscriptions", "0001_initial"),
-        ("topics", "0001_initial"),
+        ('places', '0001_initial'),
+        ('subscriptions', '0001_initial'),
+        ('topics', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="Comment",
+            name='Comment',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "moderation_state",
-                    models.CharField(
-                        choices=[
-                            ("published", "Published"),
-                            ("held", "Held for review"),
-                            ("hidden", "Hidden"),
-                            ("removed", "Removed"),
-                        ],
-                        default="published",
-                        max_length=10,
-                    ),
-                ),
-                ("held_reasons", models.JSONField(blank=True, default=list)),
-                ("civility_score", models.FloatField(default=0.0)),
-                ("body", models.TextField(max_length=2000)),
-                ("is_official", models.BooleanField(default=False)),
-                ("department", models.CharField(blank=True, max_length=100)),
-                ("created_at", models.DateTimeField()),
-                ("edited_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="replies",
-                        to="engage.comment",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('moderation_state', models.CharField(choices=[('published', 'Published'), ('held', 'Held for review'), ('hidden', 'Hidden'), ('removed', 'Removed')], default='published', max_length=10)),
+                ('held_reasons', models.JSONField(blank=True, default=list)),
+                ('civility_score', models.FloatField(default=0.0)),
+                ('body', models.TextField(max_length=2000)),
+                ('is_official', models.BooleanField(default=False)),
+                ('department', models.CharField(blank=True, max_length=100)),
+                ('created_at', models.DateTimeField()),
+                ('edited_at', models.DateTimeField(blank=True, null=True)),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='engage.comment')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="CommentRevision",
+            name='CommentRevision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("body", models.TextField(max_length=2000)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "comment",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="engage.comment",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('body', models.TextField(max_length=2000)),
+                ('created_at', models.DateTimeField()),
+                ('comment', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='engage.comment')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Idea",
+            name='Idea',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "moderation_state",
-                    models.CharField(
-                        choices=[
-                            ("published", "Published"),
-                            ("held", "Held for review"),
-                            ("hidden", "Hidden"),
-                            ("removed", "Removed"),
-                        ],
-                        default="published",
-                        max_length=10,
-                    ),
-                ),
-                ("held_reasons", models.JSONField(blank=True, default=list)),
-                ("civility_score", models.FloatField(default=0.0)),
-                ("title", models.CharField(max_length=150)),
-                ("body", models.TextField(max_length=5000)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("under_consideration", "Under consideration"),
-                            ("accepted", "Accepted"),
-                            ("in_progress", "In progress"),
-                            ("implemented", "Implemented"),
-                            ("not_planned", "Not planned"),
-                        ],
-                        default="under_consideration",
-                        max_length=20,
-                    ),
-                ),
-                ("status_reason", models.CharField(blank=True, max_length=1000)),
-                ("is_staff_pick", models.BooleanField(default=False)),
-                ("supports_count", models.PositiveIntegerField(default=0)),
-                ("comments_count", models.PositiveIntegerField(default=0)),
-                ("views_count", models.PositiveIntegerField(default=0)),
-                ("created_at", models.DateTimeField()),
-                ("edited_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "community_area",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="places.communityarea",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('moderation_state', models.CharField(choices=[('published', 'Published'), ('held', 'Held for review'), ('hidden', 'Hidden'), ('removed', 'Removed')], default='published', max_length=10)),
+                ('held_reasons', models.JSONField(blank=True, default=list)),
+                ('civility_score', models.FloatField(default=0.0)),
+                ('title', models.CharField(max_length=150)),
+                ('body', models.TextField(max_length=5000)),
+                ('status', models.CharField(choices=[('under_consideration', 'Under consideration'), ('accepted', 'Accepted'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('not_planned', 'Not planned')], default='under_consideration', max_length=20)),
+                ('status_reason', models.CharField(blank=True, max_length=1000)),
+                ('is_staff_pick', models.BooleanField(default=False)),
+                ('supports_count', models.PositiveIntegerField(default=0)),
+                ('comments_count', models.PositiveIntegerField(default=0)),
+                ('views_count', models.PositiveIntegerField(default=0)),
+                ('created_at', models.DateTimeField()),
+                ('edited_at', models.DateTimeField(blank=True, null=True)),
+                ('community_area', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='places.communityarea')),
             ],
             options={
-                "ordering": ["-created_at", "-id"],
+                'ordering': ['-created_at', '-id'],
             },
         ),
         migrations.AddField(
-            model_name="comment",
-            name="idea",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="comments", to="engage.idea"
-            ),
+            model_name='comment',
+            name='idea',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='engage.idea'),
         ),
         migrations.CreateModel(
-            name="IdeaRevision",
+            name='IdeaRevision',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("title", models.CharField(max_length=150)),
-                ("body", models.TextField(max_length=5000)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "idea",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="revisions",
-                        to="engage.idea",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('title', models.CharField(max_length=150)),
+                ('body', models.TextField(max_length=5000)),
+                ('created_at', models.DateTimeField()),
+                ('idea', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='revisions', to='engage.idea')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="IdeaStatusChange",
+            name='IdeaStatusChange',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("under_consideration", "Under consideration"),
-                            ("accepted", "Accepted"),
-                            ("in_progress", "In progress"),
-                            ("implemented", "Implemented"),
-                            ("not_planned", "Not planned"),
-                        ],
-                        max_length=20,
-                    ),
-                ),
-                ("reason", models.CharField(blank=True, max_length=1000)),
-                ("department", models.CharField(blank=True, max_length=100)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "idea",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="status_changes",
-                        to="engage.idea",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('status', models.CharField(choices=[('under_consideration', 'Under consideration'), ('accepted', 'Accepted'), ('in_progress', 'In progress'), ('implemented', 'Implemented'), ('not_planned', 'Not planned')], max_length=20)),
+                ('reason', models.CharField(blank=True, max_length=1000)),
+                ('department', models.CharField(blank=True, max_length=100)),
+                ('created_at', models.DateTimeField()),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('idea', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='status_changes', to='engage.idea')),
             ],
             options={
-                "ordering": ["created_at", "id"],
+                'ordering': ['created_at', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="Participant",
+            name='Participant',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("display_name", models.CharField(max_length=60)),
-                ("language", models.CharField(default="en", max_length=8)),
-                ("confirmed_at", models.DateTimeField(blank=True, null=True)),
-                ("token_version", models.PositiveIntegerField(default=1)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "contact_point",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="subscriptions.contactpoint",
-                    ),
-                ),
-                (
-                    "user",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('display_name', models.CharField(max_length=60)),
+                ('language', models.CharField(default='en', max_length=8)),
+                ('confirmed_at', models.DateTimeField(blank=True, null=True)),
+                ('token_version', models.PositiveIntegerField(default=1)),
+                ('created_at', models.DateTimeField()),
+                ('contact_point', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='subscriptions.contactpoint')),
+                ('user', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
         ),
         migrations.CreateModel(
-            name="IdeaFollower",
+            name='IdeaFollower',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("stopped_at", models.DateTimeField(blank=True, null=True)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "idea",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="followers",
-                        to="engage.idea",
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="follows",
-                        to="engage.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('stopped_at', models.DateTimeField(blank=True, null=True)),
+                ('created_at', models.DateTimeField()),
+                ('idea', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='followers', to='engage.idea')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='follows', to='engage.participant')),
             ],
         ),
         migrations.AddField(
-            model_name="idea",
-            name="author",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="ideas", to="engage.participant"
-            ),
+            model_name='idea',
+            name='author',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ideas', to='engage.participant'),
         ),
         migrations.AddField(
-            model_name="comment",
-            name="author",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="comments", to="engage.participant"
-            ),
+            model_name='comment',
+            name='author',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='comments', to='engage.participant'),
         ),
         migrations.CreateModel(
-            name="Question",
+            name='Question',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=80)),
-                ("text", models.CharField(max_length=300)),
-                ("description", models.TextField(blank=True, max_length=4000)),
-                ("opens_at", models.DateTimeField()),
-                ("closes_at", models.DateTimeField()),
-                (
-                    "department",
-                    models.CharField(help_text="The department that owns and answers it", max_length=100),
-                ),
-                ("is_jam", models.BooleanField(default=False)),
-                ("created_at", models.DateTimeField()),
-                (
-                    "community_areas",
-                    models.ManyToManyField(blank=True, related_name="+", to="places.communityarea"),
-                ),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                ("hosts", models.ManyToManyField(blank=True, related_name="+", to=settings.AUTH_USER_MODEL)),
-                (
-                    "topic",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="topics.topic",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=80)),
+                ('text', models.CharField(max_length=300)),
+                ('description', models.TextField(blank=True, max_length=4000)),
+                ('opens_at', models.DateTimeField()),
+                ('closes_at', models.DateTimeField()),
+                ('department', models.CharField(help_text='The department that owns and answers it', max_length=100)),
+                ('is_jam', models.BooleanField(default=False)),
+                ('created_at', models.DateTimeField()),
+                ('community_areas', models.ManyToManyField(blank=True, related_name='+', to='places.communityarea')),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('hosts', models.ManyToManyField(blank=True, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('topic', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='topics.topic')),
             ],
             options={
-                "ordering": ["-opens_at", "id"],
+                'ordering': ['-opens_at', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="idea",
-            name="question",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="ideas", to="engage.question"
-            ),
+            model_name='idea',
+            name='question',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='ideas', to='engage.question'),
         ),
         migrations.CreateModel(
-            name="Space",
+            name='Space',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("slug", models.SlugField(max_length=80, unique=True)),
-                ("title", models.CharField(max_length=200)),
-                ("description", models.TextField(blank=True, max_length=4000)),
-                (
-                    "visibility",
-                    models.CharField(
-                        choices=[
-                            ("public", "Public"),
-                            ("staff", "City staff only"),
-                            ("invite", "Invited people only"),
-                        ],
-                        default="public",
-                        max_length=10,
-                    ),
-                ),
-                ("created_at", models.DateTimeField()),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('slug', models.SlugField(max_length=80, unique=True)),
+                ('title', models.CharField(max_length=200)),
+                ('description', models.TextField(blank=True, max_length=4000)),
+                ('visibility', models.CharField(choices=[('public', 'Public'), ('staff', 'City staff only'), ('invite', 'Invited people only')], default='public', max_length=10)),
+                ('created_at', models.DateTimeField()),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["title", "id"],
+                'ordering': ['title', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="question",
-            name="space",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="questions", to="engage.space"
-            ),
+            model_name='question',
+            name='space',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='questions', to='engage.space'),
         ),
         migrations.CreateModel(
-            name="SpaceInvitee",
+            name='SpaceInvitee',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField()),
-                (
-                    "contact_point",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="subscriptions.contactpoint",
-                    ),
-                ),
-                (
-                    "space",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="invitees",
-                        to="engage.space",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField()),
+                ('contact_point', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='subscriptions.contactpoint')),
+                ('space', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitees', to='engage.space')),
             ],
         ),
         migrations.CreateModel(
-            name="Support",
+            name='Support',
             fields=[
-                (
-                    "id",
-                    models.BigAutoField(
-                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
-                    ),
-                ),
-                ("created_at", models.DateTimeField()),
-                (
-                    "idea",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="supports", to="engage.idea"
-                    ),
-                ),
-                (
-                    "participant",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="supports",
-                        to="engage.participant",
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('created_at', models.DateTimeField()),
+                ('idea', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to='engage.idea')),
+                ('participant', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='supports', to='engage.participant')),
             ],
         ),
         migrations.AddConstraint(
-            model_name="participant",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("contact_point__isnull", False), ("user__isnull", False), _connector="OR"
-                ),
-                name="engage_participant_reachable_or_staff",
-            ),
+            model_name='participant',
+            constraint=models.CheckConstraint(condition=models.Q(('contact_point__isnull', False), ('user__isnull', False), _connector='OR'), name='engage_participant_reachable_or_staff'),
         ),
         migrations.AddConstraint(
-            model_name="ideafollower",
-            constraint=models.UniqueConstraint(
-                fields=("idea", "participant"), name="engage_follow_once_per_person"
-            ),
+            model_name='ideafollower',
+            constraint=models.UniqueConstraint(fields=('idea', 'participant'), name='engage_follow_once_per_person'),
         ),
         migrations.AddConstraint(
-            model_name="comment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("moderation_state__in", ["published", "held", "hidden", "removed"])),
-                name="engage_comment_moderation_valid",
-            ),
+            model_name='comment',
+            constraint=models.CheckConstraint(condition=models.Q(('moderation_state__in', ['published', 'held', 'hidden', 'removed'])), name='engage_comment_moderation_valid'),
         ),
         migrations.AddConstraint(
-            model_name="comment",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("is_official", False), models.Q(("department", ""), _negated=True), _connector="OR"
-                ),
-                name="engage_official_reply_names_department",
-            ),
+            model_name='comment',
+            constraint=models.CheckConstraint(condition=models.Q(('is_official', False), models.Q(('department', ''), _negated=True), _connector='OR'), name='engage_official_reply_names_department'),
         ),
         migrations.AddIndex(
-            model_name="idea",
-            index=models.Index(
-                fields=["question", "moderation_state", "views_count"], name="engage_idea_rotation_idx"
-            ),
+            model_name='idea',
+            index=models.Index(fields=['question', 'moderation_state', 'views_count'], name='engage_idea_rotation_idx'),
         ),
         migrations.AddIndex(
-            model_name="idea",
-            index=models.Index(fields=["question", "-created_at"], name="engage_idea_newest_idx"),
+            model_name='idea',
+            index=models.Index(fields=['question', '-created_at'], name='engage_idea_newest_idx'),
         ),
         migrations.AddConstraint(
-            model_name="idea",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    ("moderation_state__in", ["published", "held", "hidden", "removed"]),
-                    (
-                        "status__in",
-                        ["under_consideration", "accepted", "in_progress", "implemented", "not_planned"],
-                    ),
-                ),
-                name="engage_idea_choices_valid",
-            ),
+            model_name='idea',
+            constraint=models.CheckConstraint(condition=models.Q(('moderation_state__in', ['published', 'held', 'hidden', 'removed']), ('status__in', ['under_consideration', 'accepted', 'in_progress', 'implemented', 'not_planned'])), name='engage_idea_choices_valid'),
         ),
         migrations.AddConstraint(
-            model_name="idea",
-            constraint=models.CheckConstraint(
-                condition=models.Q(
-                    models.Q(("status", "not_planned"), _negated=True),
-                    models.Q(("status_reason", ""), _negated=True),
-                    _connector="OR",
-                ),
-                name="engage_idea_not_planned_has_reason",
-            ),
+            model_name='idea',
+            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'not_planned'), _negated=True), models.Q(('status_reason', ''), _negated=True), _connector='OR'), name='engage_idea_not_planned_has_reason'),
         ),
         migrations.AddConstraint(
-            model_name="space",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("visibility__in", ["public", "staff", "invite"])),
-                name="engage_space_visibility_valid",
-            ),
+            model_name='space',
+            constraint=models.CheckConstraint(condition=models.Q(('visibility__in', ['public', 'staff', 'invite'])), name='engage_space_visibility_valid'),
         ),
         migrations.AddConstraint(
-            model_name="question",
-            constraint=models.UniqueConstraint(
-                fields=("space", "slug"), name="engage_question_slug_per_space"
-            ),
+            model_name='question',
+            constraint=models.UniqueConstraint(fields=('space', 'slug'), name='engage_question_slug_per_space'),
         ),
         migrations.AddConstraint(
-            model_name="question",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("closes_at__gt", models.F("opens_at"))), name="engage_question_dates"
-            ),
+            model_name='question',
+            constraint=models.CheckConstraint(condition=models.Q(('closes_at__gt', models.F('opens_at'))), name='engage_question_dates'),
         ),
         migrations.AddConstraint(
-            model_name="spaceinvitee",
-            constraint=models.UniqueConstraint(
-                fields=("space", "contact_point"), name="engage_invitee_once_per_space"
-            ),
+            model_name='spaceinvitee',
+            constraint=models.UniqueConstraint(fields=('space', 'contact_point'), name='engage_invitee_once_per_space'),
         ),
         migrations.AddConstraint(
-            model_name="support",
-            constraint=models.UniqueConstraint(
-                fields=("idea", "participant"), name="engage_support_once_per_person"
-            ),
+            model_name='support',
+            constraint=models.UniqueConstraint(fields=('idea', 'participant'), name='engage_support_once_per_person'),
         ),
     ]

@@ -4,18 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("engage", "0002_jam_prompts_idea_embedding"),
+        ('engage', '0002_jam_prompts_idea_embedding'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="support",
-            name="network_key",
-            field=models.CharField(blank=True, db_default="", default="", max_length=32),
+            model_name='support',
+            name='network_key',
+            field=models.CharField(blank=True, db_default='', default='', max_length=32),
         ),
         migrations.AddIndex(
-            model_name="support",
-            index=models.Index(fields=["created_at"], name="engage_support_created_idx"),
+            model_name='support',
+            index=models.Index(fields=['created_at'], name='engage_support_created_idx'),
         ),
     ]
