@@ -8,12 +8,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
 from django.utils.http import urlencode
-from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError
+from civicloop.core.links import link_read, link_token
 
 SIGN_IN_MAX_AGE = timedelta(hours=2)
 STOP_MAX_AGE = timedelta(days=365)
@@ -36,19 +35,11 @@ class StopPayload:
 
 
 def _dumps(data: dict[str, int], purpose: str) -> str:
-    return signing.dumps(data, salt=f"civicloop.engage.{purpose}", compress=False)
+    return link_token(data, salt=f"civicloop.engage.{purpose}")
 
 
 def _loads(token: str, purpose: str, max_age: timedelta) -> dict[str, int]:
-    try:
-        data = signing.loads(token, salt=f"civicloop.engage.{purpose}", max_age=max_age)
-    except signing.SignatureExpired as error:
-        raise EngageLinkInvalid(_("This link has expired.")) from error
-    except (signing.BadSignature, ValueError, UnicodeError) as error:
-        raise EngageLinkInvalid(_("This link is not valid.")) from error
-    if not isinstance(data, dict) or not all(isinstance(value, int) for value in data.values()):
-        raise EngageLinkInvalid(_("This link is not valid."))
-    return data
+    return link_read(token, salt=f"civicloop.engage.{purpose}", max_age=max_age, invalid=EngageLinkInvalid)
 
 
 def sign_in_token(*, participant_id: int, token_version: int) -> str:

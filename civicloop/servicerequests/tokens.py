@@ -8,11 +8,10 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.conf import settings
-from django.core import signing
 from django.urls import reverse
-from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError
+from civicloop.core.links import link_read, link_token
 
 FOLLOW_CONFIRM_MAX_AGE = timedelta(days=7)
 STOP_MAX_AGE = timedelta(days=365)
@@ -30,19 +29,11 @@ class StopPayload:
 
 
 def _dumps(data: dict[str, int], purpose: str) -> str:
-    return signing.dumps(data, salt=f"civicloop.requests.{purpose}", compress=False)
+    return link_token(data, salt=f"civicloop.requests.{purpose}")
 
 
 def _loads(token: str, purpose: str, max_age: timedelta) -> dict[str, int]:
-    try:
-        data = signing.loads(token, salt=f"civicloop.requests.{purpose}", max_age=max_age)
-    except signing.SignatureExpired as error:
-        raise RequestLinkInvalid(_("This link has expired.")) from error
-    except signing.BadSignature as error:
-        raise RequestLinkInvalid(_("This link is not valid.")) from error
-    if not isinstance(data, dict) or not all(isinstance(value, int) for value in data.values()):
-        raise RequestLinkInvalid(_("This link is not valid."))
-    return data
+    return link_read(token, salt=f"civicloop.requests.{purpose}", max_age=max_age, invalid=RequestLinkInvalid)
 
 
 def follow_confirm_token(follower_id: int) -> str:
