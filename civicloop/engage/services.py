@@ -562,7 +562,8 @@ def _department(user: Any, question: Question) -> str:
     return (getattr(user, "department", "") or question.department)[:100]
 
 
-def _answering_allowed(user: Any, idea: Idea) -> None:
+def answering_check(user: Any, idea: Idea) -> None:
+    """EngageRefused unless `user` may answer this idea for its question's department."""
     if not department_may_act(user, idea.question.department):
         raise EngageRefused(
             _("Only %(department)s answers ideas on this question.")
@@ -574,7 +575,7 @@ def official_reply_create(
     *, idea: Idea, user: Any, body: str, parent: Comment | None = None, now: datetime | None = None
 ) -> Comment:
     """A staff answer with the "Official response — <department>" badge; the idea's people are told."""
-    _answering_allowed(user, idea)
+    answering_check(user, idea)
     moment = now or timezone.now()
     body = _required_text(body, field="body", limit=COMMENT_MAX, message=_("Write the reply."))
     author = participant_for_staff(user)
@@ -597,7 +598,7 @@ def idea_status_change(
 ) -> IdeaStatusChange:
     """A new status for an idea (not planned needs a reason), on its timeline and told to its people."""
     if actor is not None:
-        _answering_allowed(actor, idea)
+        answering_check(actor, idea)
     if status not in Idea.Status.values:
         raise EngageInvalid(_("Choose a status from the list."), field="status")
     reason = reason.strip()
@@ -621,7 +622,9 @@ def idea_status_change(
     return change
 
 
-def idea_staff_pick_set(*, idea: Idea, picked: bool) -> None:
+def idea_staff_pick_set(*, idea: Idea, picked: bool, user: Any = None) -> None:
+    if user is not None:
+        answering_check(user, idea)
     Idea.objects.filter(pk=idea.pk).update(is_staff_pick=picked)
 
 

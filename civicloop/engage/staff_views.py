@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicloop.accounts.permissions import Capability, department_may_act, user_can
 from civicloop.engage import services
 from civicloop.engage.models import Idea, Space
-from civicloop.engage.services import EngageInvalid, QuestionInput
+from civicloop.engage.services import EngageInvalid, EngageRefused, QuestionInput
 from civicloop.engage.staff_forms import InviteesForm, QuestionForm, ReplyForm, SpaceForm, StatusForm
 
 ENGAGE_CAPABILITIES = (Capability.WORK_SERVICE_QUEUES, Capability.COMPOSE_ANNOUNCEMENTS)
@@ -132,13 +132,12 @@ def _idea(idea_id: int) -> Idea:
 
 
 def _answerable_idea(request: HttpRequest, idea_id: int) -> Idea:
-    """The idea, if the user may answer for its question's department (403 otherwise)."""
+    """The idea, if the user may answer for its question's department (403 before any form work)."""
     idea = _idea(idea_id)
-    if not department_may_act(request.user, idea.question.department):
-        raise PermissionDenied(
-            _("Only %(department)s answers ideas on this question.")
-            % {"department": idea.question.department}
-        )
+    try:
+        services.answering_check(request.user, idea)
+    except EngageRefused as refusal:
+        raise PermissionDenied(refusal.message) from refusal
     return idea
 
 
@@ -206,5 +205,5 @@ def staff_idea_status(request: HttpRequest, idea_id: int) -> HttpResponse:
 @engage_staff_required
 def staff_idea_pick(request: HttpRequest, idea_id: int) -> HttpResponse:
     idea = _answerable_idea(request, idea_id)
-    services.idea_staff_pick_set(idea=idea, picked=request.POST.get("picked") == "1")
+    services.idea_staff_pick_set(idea=idea, picked=request.POST.get("picked") == "1", user=request.user)
     return HttpResponseRedirect(idea.get_absolute_url())
