@@ -16,7 +16,7 @@ class QuestionAdmin(admin.ModelAdmin):
 
 @admin.register(Idea)
 class IdeaAdmin(admin.ModelAdmin):
-    list_display = ("title", "question", "status", "moderation_state", "supports_count", "views_count")
+    list_display = ("title", "question", "status", "moderation_state", "supports_count", "rotation_views")
     list_filter = ("status", "moderation_state")
     raw_id_fields = ("author", "question")
 

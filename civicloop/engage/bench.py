@@ -332,6 +332,7 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             "CASE i.no %% 50 WHEN 1 THEN 'accepted' WHEN 2 THEN 'in_progress' WHEN 3 THEN 'implemented' "
             "WHEN 4 THEN 'not_planned' ELSE 'under_consideration' END"
         )
+        n = int(ideas)
         idea_columns: Columns = [
             ("id", f"{idea_0} + i.no", []),
             ("question_id", question_of, []),
@@ -349,8 +350,14 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
                 f"(SELECT COUNT(*) FROM {_table(Comment)} AS c WHERE c.idea_id = {idea_0} + i.no)",  # noqa: S608
                 [],
             ),
-            # The rotation has shown older ideas more often; past 200 views all count the same.
-            ("views_count", f"({int(ideas)} - i.no) * 400 / {int(ideas)}", []),
+            # The rotation has shown older ideas more often, counted up to 200 (n: the ideas);
+            # the keys are spread as random draws would be.
+            (
+                "rotation_views",
+                f"CASE WHEN i.no * 2 < {n} THEN 200 ELSE ({n} - i.no) * 400 / {n} END",
+                [],
+            ),
+            ("rotation_key", "((i.no * 7919) %% 100003) / 100003.0", []),
             ("created_at", at(idea_time("i.no")), []),
             ("moderation_state", "%s", [ModerationState.PUBLISHED.value]),
             ("civility_score", "0.02", []),

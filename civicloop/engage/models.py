@@ -1,9 +1,19 @@
 """Engage: spaces where the city asks questions, residents' ideas and comments, supports and answers."""
 
+import random
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+# Until every idea on a question has been shown this often, the least seen come first.
+ROTATION_ENOUGH_VIEWS = 200
+
+
+def new_rotation_key() -> float:
+    """An idea's random place among the ideas the fair rotation has shown as often."""
+    return random.random()
 
 
 class Space(models.Model):
@@ -167,8 +177,10 @@ class Idea(Moderated):
     # Kept in step by the services, so lists sort and show counts without counting rows.
     supports_count = models.PositiveIntegerField(default=0)
     comments_count = models.PositiveIntegerField(default=0)
-    # How often the fair rotation has shown it on its question's page.
-    views_count = models.PositiveIntegerField(default=0)
+    # How often the fair rotation has shown it, counted up to ROTATION_ENOUGH_VIEWS (past that
+    # all ideas are equal), and its place among equals, drawn afresh each time it is shown.
+    rotation_views = models.PositiveIntegerField(default=0)
+    rotation_key = models.FloatField(default=new_rotation_key)
     created_at = models.DateTimeField()
     edited_at = models.DateTimeField(null=True, blank=True)
     # Title and body under the shared multilingual embedder, 384 float16 values: finds similar ideas.
@@ -177,8 +189,11 @@ class Idea(Moderated):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [
+            # The fair order walks this index and stops after one page, instead of sorting every
+            # idea of the question (40,000 ideas: docs/benchmarks.md).
             models.Index(
-                fields=["question", "moderation_state", "views_count"], name="engage_idea_rotation_idx"
+                fields=["question", "rotation_views", "rotation_key", "moderation_state"],
+                name="engage_idea_fair_idx",
             ),
             models.Index(fields=["question", "-created_at"], name="engage_idea_newest_idx"),
             # "Most discussed": walks the question's ideas in order instead of sorting them all.

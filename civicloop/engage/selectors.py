@@ -9,8 +9,7 @@ from typing import Any
 
 import numpy as np
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Least
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from civicloop.accounts.permissions import Capability, user_can
@@ -32,8 +31,6 @@ from civicloop.places.models import CommunityArea
 
 logger = logging.getLogger(__name__)
 
-# Until every idea on a question has been shown this often, the least seen come first.
-ROTATION_ENOUGH_VIEWS = 200
 SORTS = ("fair", "newest", "discussed", "picks")
 
 
@@ -150,6 +147,8 @@ def question_ideas(*, question: Question, viewer: Viewer, sort: str) -> QuerySet
 
     Fair rotation: the least shown first, ties in random order, so every idea gets seen before any
     pile of supports can decide what people read. Past ROTATION_ENOUGH_VIEWS all are equal (random).
+    The random order is each idea's stored key, drawn afresh whenever a page shows it
+    (services.ideas_shown_count), so the database walks an index instead of sorting all ideas.
     """
     ideas = (
         Idea.objects.filter(question=question)
@@ -174,7 +173,7 @@ def question_ideas(*, question: Question, viewer: Viewer, sort: str) -> QuerySet
         return ideas.order_by("-comments_count", "-created_at", "-id")
     if sort == "picks":
         return ideas.filter(is_staff_pick=True).order_by("-created_at", "-id")
-    return ideas.annotate(exposure=Least(F("views_count"), ROTATION_ENOUGH_VIEWS)).order_by("exposure", "?")
+    return ideas.order_by("rotation_views", "rotation_key")
 
 
 def supported_idea_ids(*, viewer: Viewer, idea_ids: list[int]) -> set[int]:

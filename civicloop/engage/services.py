@@ -11,14 +11,17 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.db.models import F
+from django.db.models.functions import Least
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.permissions import department_may_act
 from civicloop.core.errors import DomainError
+from civicloop.core.sql import UnitRandom
 from civicloop.core.throttling import rate_limit_exceeded
 from civicloop.engage.models import (
+    ROTATION_ENOUGH_VIEWS,
     Comment,
     CommentRevision,
     Idea,
@@ -549,10 +552,13 @@ def idea_follow_stop(*, token: str, now: datetime | None = None) -> Idea:
 
 
 def ideas_shown_count(idea_ids: list[int]) -> int:
-    """Count one view for each idea a page showed (one UPDATE), which feeds the fair rotation."""
+    """Count one view for each idea a page showed and give it a new random place among its equals
+    (one UPDATE), which moves the fair rotation on to the ideas seen least."""
     if not idea_ids:
         return 0
-    return Idea.objects.filter(pk__in=idea_ids).update(views_count=F("views_count") + 1)
+    return Idea.objects.filter(pk__in=idea_ids).update(
+        rotation_views=Least(F("rotation_views") + 1, ROTATION_ENOUGH_VIEWS), rotation_key=UnitRandom()
+    )
 
 
 # ------------------------------------------------------------------------------------------ staff answers

@@ -3,9 +3,11 @@
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 
 from civicloop.engage.models import (
+    ROTATION_ENOUGH_VIEWS,
     Comment,
     CommentRevision,
     Idea,
@@ -206,27 +208,53 @@ def test_one_person_is_slowed_down_after_many_posts(question):
 def test_fair_rotation_shows_the_least_seen_ideas_first_and_counts_what_it_showed(question):
     ana = make_resident()
     ideas = [post(question, ana, title=f"Idea {n}") for n in range(3)]
-    Idea.objects.filter(pk=ideas[0].pk).update(views_count=5, supports_count=500)
-    Idea.objects.filter(pk=ideas[1].pk).update(views_count=2)
+    Idea.objects.filter(pk=ideas[0].pk).update(rotation_views=5, supports_count=500)
+    Idea.objects.filter(pk=ideas[1].pk).update(rotation_views=2)
     anyone = viewer_for(user=None, participant_id=None)
 
     shown = list(question_ideas(question=question, viewer=anyone, sort="fair"))
     ideas_shown_count([idea.pk for idea in shown[:2]])
 
     assert [idea.pk for idea in shown] == [ideas[2].pk, ideas[1].pk, ideas[0].pk]
-    views = dict(Idea.objects.values_list("pk", "views_count"))
+    views = dict(Idea.objects.values_list("pk", "rotation_views"))
     assert (views[ideas[2].pk], views[ideas[1].pk], views[ideas[0].pk]) == (1, 3, 5)
 
 
-def test_fair_rotation_breaks_ties_at_random(question):
+def test_fair_rotation_breaks_ties_at_random_and_reshuffles_what_it_showed(question):
     ana = make_resident()
     for n in range(6):
         post(question, ana, title=f"Idea {n}")
     anyone = viewer_for(user=None, participant_id=None)
 
-    orders = {
-        tuple(question_ideas(question=question, viewer=anyone, sort="fair").values_list("pk", flat=True))
-        for _ in range(20)
-    }
+    orders = set()
+    for _ in range(20):
+        shown = list(
+            question_ideas(question=question, viewer=anyone, sort="fair").values_list("pk", flat=True)
+        )
+        orders.add(tuple(shown))
+        ideas_shown_count(shown)  # every idea shown once more: all stay equal, in a new random order
 
     assert len(orders) > 1
+    assert set(Idea.objects.values_list("rotation_views", flat=True)) == {20}
+
+
+def test_fair_rotation_counts_views_only_until_ideas_have_been_seen_enough(question):
+    ana = make_resident()
+    ideas = [post(question, ana, title=f"Idea {n}") for n in range(2)]
+    Idea.objects.update(rotation_views=ROTATION_ENOUGH_VIEWS)
+
+    ideas_shown_count([ideas[0].pk])
+
+    assert set(Idea.objects.values_list("rotation_views", flat=True)) == {ROTATION_ENOUGH_VIEWS}
+    keys = set(Idea.objects.values_list("rotation_key", flat=True))
+    assert len(keys) == 2 and all(0 <= key < 1 for key in keys)
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's plan; PostgreSQL's is benchmarked")
+def test_the_fair_order_is_read_from_its_index_without_sorting(question):
+    anyone = viewer_for(user=None, participant_id=None)
+    ideas = question_ideas(question=question, viewer=anyone, sort="fair")[:20]
+
+    plan = ideas.explain()
+
+    assert "engage_idea_fair_idx" in plan and "TEMP B-TREE" not in plan

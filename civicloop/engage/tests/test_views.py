@@ -317,7 +317,7 @@ def test_the_question_page_orders_by_fair_rotation_with_other_sorts_one_click_aw
 
     for sort in ("?sort=newest", "?sort=discussed", "?sort=picks"):
         assert sort in page
-    assert Idea.objects.get().views_count == 1
+    assert Idea.objects.get().rotation_views == 1
 
 
 def test_a_long_discussion_comes_in_pages_with_replies_under_their_comment(question, monkeypatch):
