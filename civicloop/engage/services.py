@@ -499,7 +499,8 @@ def comment_edit(*, comment: Comment, viewer: Viewer, body: str, now: datetime |
 def idea_support(*, idea: Idea, viewer: Viewer, network_key: str = "", now: datetime | None = None) -> bool:
     """Support an idea once per confirmed person; True if new (a second click changes nothing).
 
-    `network_key` (core.throttling.client_network_key) lets moderators see bursts from one network.
+    `network_key` (core.throttling.client_network_key) lets moderators see bursts from one network;
+    each new support queues a look for a burst on its idea (moderation.tasks).
     """
     moment = now or timezone.now()
     participant = _posting_allowed(question=idea.question, viewer=viewer, now=moment)
@@ -516,7 +517,15 @@ def idea_support(*, idea: Idea, viewer: Viewer, network_key: str = "", now: date
         )
         if created:
             Idea.objects.filter(pk=idea.pk).update(supports_count=F("supports_count") + 1)
+            transaction.on_commit(partial(_support_bursts_look, idea.pk))
     return created
+
+
+def _support_bursts_look(idea_id: int) -> None:
+    """Moderators hear of a burst of supports within moments, whether or not they are looking."""
+    from civicloop.moderation.tasks import flag_support_bursts  # local: moderation is built alongside
+
+    flag_support_bursts.enqueue(idea_id)
 
 
 def idea_follow(*, idea: Idea, viewer: Viewer, follow: bool = True, now: datetime | None = None) -> None:

@@ -5,12 +5,13 @@ is ever deleted. Every step is written to the audit log (`AuditEvent`) in the sa
 """
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Max, Min, QuerySet
+from django.db.models import Count, F, Max, Min, OuterRef, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -46,6 +47,7 @@ REPORT_WINDOW_SECONDS = 60 * 60
 # A burst: this many supports within BURST_WINDOW from accounts made after the question opened.
 BURST_SUPPORTS = 10
 BURST_WINDOW = timedelta(hours=1)
+NEVER_FLAGGED = datetime(2000, 1, 1, tzinfo=UTC)  # before any support: counts them all
 BURST_EVIDENCE_IDS = 50
 # A burst from one network address: this many supports of one idea from one address within BURST_WINDOW
 # (a household or an office shares one, so the case is for a moderator to judge, not a verdict).
@@ -454,19 +456,29 @@ def appeal_create(*, case_id: int, author: Participant, text: str, now: datetime
 
 
 def support_bursts_flag(
-    *, now: datetime | None = None, window: timedelta = BURST_WINDOW
+    *, now: datetime | None = None, window: timedelta = BURST_WINDOW, idea_ids: list[int] | None = None
 ) -> list[ModerationCase]:
-    """Open a case for each idea with a burst of supports within `window`: from accounts made after
-    its question opened ("burst"), or from one network address ("burst_network"); one case with
-    both reasons when both happened.
+    """Open a case for each idea (or each of `idea_ids`) with a burst of supports within `window`:
+    from accounts made after its question opened ("burst"), or from one network address
+    ("burst_network"); one case with both reasons when both happened.
 
-    Idempotent: an idea with a pending case is left alone. The evidence has counts, times,
+    Idempotent: an idea with a pending case is left alone, and a decided burst is not flagged
+    again (only supports after its case was opened count towards the next). The evidence has counts, times,
     participant numbers and a short tag per network (from the keyed hash of the address: the same
     tag means the same address); never an address.
     """
     moment = now or timezone.now()
     in_window = Support.objects.filter(
         created_at__gte=moment - window, created_at__lte=moment, participant__user__isnull=True
+    )
+    if idea_ids is not None:
+        in_window = in_window.filter(idea_id__in=idea_ids)
+    # Supports a burst case already showed moderators are not counted again once it is decided.
+    last_flagged = ModerationCase.objects.filter(
+        idea_id=OuterRef("idea_id"), comment__isnull=True, source=ModerationCase.Source.BURST
+    ).order_by("-opened_at")
+    in_window = in_window.filter(
+        created_at__gt=Coalesce(Subquery(last_flagged.values("opened_at")[:1]), Value(NEVER_FLAGGED))
     )
     found: dict[int, dict[str, Any]] = {}  # idea id -> reasons and evidence
 

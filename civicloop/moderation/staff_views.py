@@ -48,7 +48,6 @@ def reason_labels(codes: list[str]) -> list[str]:
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "all")
     queue = queue if queue in selectors.QUEUES else "all"
-    services.support_bursts_flag()  # idempotent: each burst is flagged once, when moderators look
     page = Paginator(selectors.queue_cases(queue), PAGE_SIZE).get_page(request.GET.get("page"))
     cases: list[ModerationCase] = list(page.object_list)
     for case in cases:

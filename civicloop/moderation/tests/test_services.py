@@ -261,6 +261,27 @@ def test_a_burst_of_supports_from_new_accounts_is_flagged_once_with_evidence(que
     assert ModerationCase.objects.count() == 1
 
 
+def test_a_decided_burst_is_not_flagged_again_but_a_new_one_is(question, author, moderator, settings):
+    settings.MODERATION_BURST_SUPPORTS = 3
+    idea = post_idea(question, author)
+    now = timezone.now()
+    first = [make_resident(f"n{i}@example.org", age=timedelta(minutes=30)) for i in range(3)]
+    for person in first:
+        Support.objects.create(idea=idea, participant=person, created_at=now - timedelta(minutes=10))
+    [case] = services.support_bursts_flag(now=now)
+    services.case_decide(
+        case_id=case.pk, stage="first", data=DecisionInput(action="approve"), moderator=moderator
+    )
+
+    assert services.support_bursts_flag(now=now + timedelta(minutes=1)) == []  # same supports, decided
+
+    later = [make_resident(f"m{i}@example.org", age=timedelta(minutes=30)) for i in range(3)]
+    for person in later:
+        Support.objects.create(idea=idea, participant=person, created_at=now + timedelta(minutes=2))
+    [again] = services.support_bursts_flag(now=now + timedelta(minutes=3))
+    assert sorted(again.evidence["participant_ids"]) == sorted(p.pk for p in later)
+
+
 def test_a_few_new_supporters_are_not_a_burst(question, author, settings):
     settings.MODERATION_BURST_SUPPORTS = 4
     idea = post_idea(question, author)

@@ -8,6 +8,7 @@ from django.test.utils import CaptureQueriesContext
 from civicloop.engage.models import Idea, ModerationState
 from civicloop.engage.tests.conftest import client_for, make_resident
 from civicloop.moderation.models import Appeal, AuditEvent, Decision, ModerationCase, Report
+from civicloop.moderation.tasks import flag_support_bursts
 from civicloop.moderation.tests.conftest import post_comment, post_idea, residents
 
 pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("moderation_defaults")]
@@ -180,6 +181,7 @@ def test_a_burst_case_shows_its_evidence_and_an_appeal_warns_the_first_moderator
     for index in range(3):
         person = make_resident(f"new{index}@example.org", age=timedelta(minutes=20))
         Support.objects.create(idea=idea, participant=person, created_at=timezone.now())
+    flag_support_bursts.call(idea.pk)  # the worker's look after the last support
     client = staff_client(moderator)
     assert "Burst of supports from new accounts" in client.get("/staff/moderation/").content.decode()
     burst = ModerationCase.objects.get(source="burst")
@@ -206,6 +208,7 @@ def test_a_burst_from_one_network_shows_its_tag_and_supporters_to_moderators(
     people = [make_resident(f"e{index}@example.org") for index in range(2)]
     for person in people:
         Support.objects.create(idea=idea, participant=person, network_key="f" * 32, created_at=timezone.now())
+    flag_support_bursts.call(idea.pk)  # the worker's look after the last support
     client = staff_client(moderator)
     assert "Burst of supports from one network" in client.get("/staff/moderation/").content.decode()
     burst = ModerationCase.objects.get(source="burst")
