@@ -63,6 +63,13 @@ class QuestionForm(forms.Form):
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["hosts"].queryset = User.objects.filter(is_active=True).exclude(role="resident")  # type: ignore[attr-defined]
+        self.fields["hosts"].label_from_instance = staff_label  # type: ignore[attr-defined]
+
+
+def staff_label(user: User) -> str:
+    """A civil servant as colleagues know them: "Devon Price (department)", the login in brackets."""
+    name = user.get_full_name()
+    return f"{name} ({user.username})" if name else user.username
 
 
 class StatusForm(forms.Form):

@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from email.message import EmailMessage
+from typing import Any
 
 from aiosmtpd.controller import Controller
 
@@ -51,3 +52,13 @@ def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
         yield sink, port
     finally:
         controller.stop()
+
+
+@contextmanager
+def site_mail(settings: Any, site_url: str) -> Iterator[SmtpSink]:
+    """The site's email goes to a real local SMTP server, its links point at `site_url` (a live server)."""
+    with smtp_sink() as (sink, port):
+        settings.SITE_URL = site_url
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+        yield sink

@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 
 from civicloop.conftest import login_in_browser
-from civicloop.delivery.tests.smtp_sink import smtp_sink
+from civicloop.delivery.tests.smtp_sink import site_mail
 from civicloop.engage.models import Idea, ModerationState
 from civicloop.engage.tests.conftest import client_for, make_resident
 from civicloop.moderation.models import Decision, ModerationCase
@@ -25,10 +25,7 @@ PHONE = {"width": 390, "height": 844}
 
 @pytest.fixture
 def sink(settings, live_server):  # type: ignore[no-untyped-def]
-    with smtp_sink() as (mail, port):
-        settings.SITE_URL = live_server.url
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    with site_mail(settings, live_server.url) as mail:
         yield mail
 
 

@@ -9,7 +9,7 @@ from django.core.management import call_command
 
 from civicloop.accounts.models import Role
 from civicloop.accounts.services import staff_user_ensure
-from civicloop.delivery.tests.smtp_sink import smtp_sink
+from civicloop.delivery.tests.smtp_sink import site_mail
 from civicloop.places.selectors import community_area_index_clear
 from civicloop.places.services import community_areas_load
 from civicloop.servicerequests.models import Service, ServiceRequest
@@ -27,10 +27,7 @@ def city(settings, live_server):  # type: ignore[no-untyped-def]
     topics_ensure()
     community_areas_load()
     services_load()
-    with smtp_sink() as (sink, port):
-        settings.SITE_URL = live_server.url
-        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", port
+    with site_mail(settings, live_server.url) as sink:
         yield sink
     cache.clear()
     community_area_index_clear()
