@@ -113,7 +113,10 @@ class Command(BaseCommand):
         )
         open311.add_argument("--connections", type=int, default=64, help="Concurrent connections.")
         open311.add_argument(
-            "--rounds", type=int, default=3, help="Turns of every endpoint; each reports its median run."
+            "--rounds",
+            type=int,
+            default=3,
+            help="Turns of every endpoint, each run just after a /healthz run; medians of runs and ratios.",
         )
         open311.add_argument(
             "--generator",
