@@ -575,15 +575,15 @@ def run_open311(
         for _round in range(rounds):
             for name in ratios:
                 baseline = drive(server.base_url, paths["healthz"], connections=connections, seconds=seconds)
-                measured = drive(server.base_url, paths[name], connections=connections, seconds=seconds)
+                run = drive(server.base_url, paths[name], connections=connections, seconds=seconds)
                 runs["healthz"].append(baseline)
-                runs[name].append(measured)
-                ratios[name].append(measured.rps / baseline.rps if baseline.rps else 0.0)
+                runs[name].append(run)
+                ratios[name].append(run.rps / baseline.rps if baseline.rps else 0.0)
     report = endpoints_report(
         {name: median_run(measured) for name, measured in runs.items()}, paths, paired_ratios=ratios
     )
     for name, measured in runs.items():
-        report[name]["rps_runs"] = [round(run.rps, 1) for run in measured]
+        report[name]["rps_runs"] = [round(each.rps, 1) for each in measured]
     return {
         "suite": "open311",
         "count": count,
