@@ -204,9 +204,10 @@ def requests_generate(count: int) -> LoadedRequests:
                         f"(SELECT MAX(id) FROM {_table(model)}))"
                     )
     if connection.vendor == "postgresql":
-        # Autovacuum analyses tables this size within a minute; do it now for steady-state plans.
+        # Autovacuum vacuums and analyses freshly inserted tables this size within a minute: do it
+        # now, for steady-state plans and so that it does not run during the timed runs.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
     requests_version_bump()  # rows written in SQL, past the services that bump it
     return LoadedRequests(count=count, status_changes=status_changes, seconds=time.perf_counter() - started)
 
@@ -267,6 +268,10 @@ def gunicorn_serving(*, database: str, workers: int, threads: int) -> Iterator[S
         f"--threads={threads}",
         "--graceful-timeout=5",
         "--log-level=warning",
+        # A listening socket per worker, the kernel spreading connections between them. With one
+        # shared socket, 1 wrk run in 12 had all 64 connections accepted by one worker, which left
+        # the other idle and halved that run (docs/benchmarks.md).
+        "--reuse-port",
     ]
     version = importlib.metadata.version("gunicorn")
     if tuple(int(part) for part in version.split(".")[:2]) >= (25, 1):
@@ -280,7 +285,9 @@ def gunicorn_serving(*, database: str, workers: int, threads: int) -> Iterator[S
             _wait_until_ready(server, port, log)
             yield Server(
                 base_url=f"http://127.0.0.1:{port}",
-                description=f"gunicorn {version}, {workers} workers x {threads} threads (gthread)",
+                description=(
+                    f"gunicorn {version}, {workers} workers x {threads} threads (gthread, reuse_port)"
+                ),
             )
         finally:
             server.send_signal(signal.SIGTERM)
