@@ -47,7 +47,14 @@ from civicloop.engage.models import (
 from civicloop.engage.services import QuestionInput, question_create, space_create
 from civicloop.places.models import CommunityArea
 from civicloop.places.services import community_areas_load
-from civicloop.servicerequests.bench import SQL_DIALECTS, Columns, _case, _insert_select
+from civicloop.servicerequests.bench import (
+    SQL_DIALECTS,
+    Columns,
+    _case,
+    _insert_select,
+    sequences_past_loaded_rows,
+    tables_settle,
+)
 from civicloop.subscriptions.models import ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
@@ -399,18 +406,8 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             "WHERE i.id >= %s AND i.status <> 'under_consideration'",
             [idea_0],
         )
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for model in (Subscriber, ContactPoint, Participant, Idea, Comment):
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "  # noqa: S608
-                        f"(SELECT MAX(id) FROM {_table(model)}))"
-                    )
-    if connection.vendor == "postgresql":
-        # Autovacuum vacuums and analyses freshly inserted tables this size within a minute (PostgreSQL
-        # 13+): do it now for steady-state plans (index-only counts need the visibility map).
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+        sequences_past_loaded_rows(Subscriber, ContactPoint, Participant, Idea, Comment)
+    tables_settle()
     loaded_ideas = Idea.objects.filter(question__space=space)
     return LoadedForums(
         space_slug=space.slug,

@@ -127,6 +127,27 @@ def _insert_select(
         return int(cursor.rowcount)
 
 
+def sequences_past_loaded_rows(*models: type[Model]) -> None:
+    """On PostgreSQL, move each table's id sequence past the ids a loader wrote itself."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model in models:
+            cursor.execute(
+                f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "  # noqa: S608
+                f"(SELECT MAX(id) FROM {_table(model)}))"
+            )
+
+
+def tables_settle() -> None:
+    """After a load on PostgreSQL: vacuum and analyse now, as autovacuum would within a minute, for
+    steady-state plans (index-only counts need the visibility map) and none of it in timed runs."""
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+
+
 def requests_generate(count: int) -> LoadedRequests:
     """Insert `count` service requests and their status changes inside the database (set-based)."""
     started = time.perf_counter()
@@ -196,18 +217,8 @@ def requests_generate(count: int) -> LoadedRequests:
                 ("created_at", created_at, []),
             ]
             status_changes += _insert_select(StatusChange, change_columns, which, [first_id])
-        if connection.vendor == "postgresql":
-            with connection.cursor() as cursor:
-                for model in (ServiceRequest, StatusChange):
-                    cursor.execute(
-                        f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "  # noqa: S608
-                        f"(SELECT MAX(id) FROM {_table(model)}))"
-                    )
-    if connection.vendor == "postgresql":
-        # Autovacuum vacuums and analyses freshly inserted tables this size within a minute: do it
-        # now, for steady-state plans and so that it does not run during the timed runs.
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
+        sequences_past_loaded_rows(ServiceRequest, StatusChange)
+    tables_settle()
     requests_version_bump()  # rows written in SQL, past the services that bump it
     return LoadedRequests(count=count, status_changes=status_changes, seconds=time.perf_counter() - started)
 
