@@ -52,7 +52,7 @@ messages: install
 bench: install
 	DEBUG=1 $(BIN)/civicloop bench pages
 
-# 1,000,000 service requests served by gunicorn, driven by wrk (or the built-in generator); one JSON line.
+# 1,000,000 service requests served by granian, driven by wrk (or the built-in generator); one JSON line.
 bench-open311: install
 	DEBUG=1 $(BIN)/civicloop bench open311
 

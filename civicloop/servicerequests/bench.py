@@ -1,4 +1,4 @@
-"""`civicloop bench open311`: the Open311 read API under concurrent load, served by gunicorn.
+"""`civicloop bench open311`: the Open311 read API under concurrent load, served by granian.
 
 N synthetic requests are generated inside the database (set-based, one INSERT … SELECT), spread
 evenly over the last two years and over the city's real services and community areas. By request
@@ -6,7 +6,7 @@ number n: 70 % closed (n % 10 < 6 completed, 6 cannot complete), 30 % open (subm
 acknowledged, in progress); about 4 % outside any community area; every request has its
 "Request opened" status change and closed ones a closing change, as the app records them.
 
-gunicorn serves the app on 127.0.0.1 against that database, and a load generator (wrk when it is
+granian (or gunicorn) serves the app on 127.0.0.1 against that database, and a load generator (wrk when it is
 on PATH, else the asyncio one here) holds `connections` keep-alive connections open on each
 endpoint in turn. Every response must be 200; anything else counts as an error.
 """
@@ -255,19 +255,27 @@ def _get_status(host: str, port: int, path: str) -> int:
         client.close()
 
 
-@contextmanager
-def gunicorn_serving(*, database: str, workers: int, threads: int) -> Iterator[Server]:
-    """gunicorn on a free loopback port, production settings (DEBUG off); stopped on any exit."""
-    port = _free_port()
-    environment = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "civicloop.settings",
-        "DATABASE_URL": database,
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(48),
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "LOG_LEVEL": "WARNING",
-    }
+SERVERS = ("granian", "gunicorn")
+
+
+def _server_command(server: str, port: int, *, workers: int, threads: int) -> tuple[list[str], str]:
+    """The command line that serves civicloop.wsgi on 127.0.0.1:`port`, and how the report names it."""
+    if server == "granian":
+        version = importlib.metadata.version("granian")
+        command = [
+            str(Path(sys.executable).with_name("granian")),
+            "--interface=wsgi",
+            "--host=127.0.0.1",
+            f"--port={port}",
+            f"--workers={workers}",
+            # The app's threads per worker; HTTP is parsed and kept alive by Rust threads meanwhile.
+            f"--blocking-threads={threads}",
+            "--log-level=warning",
+            "--no-ws",
+            "civicloop.wsgi:application",
+        ]
+        return command, f"granian {version}, {workers} workers x {threads} blocking threads (WSGI)"
+    version = importlib.metadata.version("gunicorn")
     command = [
         sys.executable,
         "-m",
@@ -284,29 +292,40 @@ def gunicorn_serving(*, database: str, workers: int, threads: int) -> Iterator[S
         # the other idle and halved that run (docs/benchmarks.md).
         "--reuse-port",
     ]
-    version = importlib.metadata.version("gunicorn")
     if tuple(int(part) for part in version.split(".")[:2]) >= (25, 1):
         # Servers started at the same time (tests in parallel) would share one default control socket.
         command.append("--no-control-socket")
+    return command, f"gunicorn {version}, {workers} workers x {threads} threads (gthread, reuse_port)"
+
+
+@contextmanager
+def app_serving(*, server: str, database: str, workers: int, threads: int) -> Iterator[Server]:
+    """granian or gunicorn on a free loopback port, production settings (DEBUG off); stopped on any exit."""
+    port = _free_port()
+    environment = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "civicloop.settings",
+        "DATABASE_URL": database,
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(48),
+        "ALLOWED_HOSTS": "127.0.0.1",
+        "LOG_LEVEL": "WARNING",
+    }
+    command, description = _server_command(server, port, workers=workers, threads=threads)
     with tempfile.TemporaryFile(mode="w+") as log:
-        server = subprocess.Popen(  # noqa: S603 (this Python's gunicorn, our own arguments)
+        process = subprocess.Popen(  # noqa: S603 (this Python's server, our own arguments)
             command, env=environment, stdout=log, stderr=subprocess.STDOUT, cwd=Path(__file__).parents[2]
         )
         try:
-            _wait_until_ready(server, port, log)
-            yield Server(
-                base_url=f"http://127.0.0.1:{port}",
-                description=(
-                    f"gunicorn {version}, {workers} workers x {threads} threads (gthread, reuse_port)"
-                ),
-            )
+            _wait_until_ready(process, port, log)
+            yield Server(base_url=f"http://127.0.0.1:{port}", description=description)
         finally:
-            server.send_signal(signal.SIGTERM)
+            process.send_signal(signal.SIGTERM)
             try:
-                server.wait(timeout=15)
+                process.wait(timeout=15)
             except subprocess.TimeoutExpired:
-                server.kill()
-                server.wait()
+                process.kill()
+                process.wait()
 
 
 def _wait_until_ready(server: subprocess.Popen[bytes], port: int, log: IO[str]) -> None:
@@ -320,7 +339,7 @@ def _wait_until_ready(server: subprocess.Popen[bytes], port: int, log: IO[str]) 
             pass  # not listening yet
         time.sleep(0.1)
     log.seek(0)
-    raise BenchServerError(f"gunicorn did not start:\n{log.read()[-3000:]}")
+    raise BenchServerError(f"the server did not start:\n{log.read()[-3000:]}")
 
 
 class BenchServerError(Exception):
@@ -572,8 +591,9 @@ def run_open311(
     workers: int,
     threads: int,
     rounds: int = 3,
+    server_name: str = "granian",
 ) -> dict[str, Any]:
-    """Load `count` requests, serve them with gunicorn, drive each endpoint; the JSON report.
+    """Load `count` requests, serve them with granian or gunicorn, drive each endpoint; the JSON report.
 
     The endpoints take turns for `rounds` rounds and each reports its median run: on a shared
     machine the same endpoint varied by up to 40 % from one 10-second window to the next. Each
@@ -586,7 +606,7 @@ def run_open311(
     drive = wrk_drive if generator == "wrk" else python_drive
     runs: dict[str, list[Measurement]] = {name: [] for name in paths}
     ratios: dict[str, list[float]] = {name: [] for name in paths if name != "healthz"}
-    with gunicorn_serving(database=database_url(), workers=workers, threads=threads) as server:
+    with app_serving(server=server_name, database=database_url(), workers=workers, threads=threads) as server:
         if warmup > 0:  # first requests import code and fill caches in every worker
             for endpoint in paths.values():
                 drive(server.base_url, endpoint, connections=connections, seconds=warmup)

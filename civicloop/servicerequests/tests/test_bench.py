@@ -13,13 +13,14 @@ from civicloop.servicerequests.models import Service, ServiceRequest, StatusChan
 ENDPOINTS = {"healthz", "requests_default", "requests_service", "request_single", "requests_uncached"}
 
 
-def test_the_command_serves_a_small_city_and_prints_one_json_line(capsys, transactional_db):
-    # Given a small city, served by one gunicorn worker, driven by the built-in generator
+@pytest.mark.parametrize("server", bench.SERVERS)
+def test_the_command_serves_a_small_city_and_prints_one_json_line(server, capsys, transactional_db):
+    # Given a small city, served by one worker of either server, driven by the built-in generator
     call_command(
         "bench",
         "open311",
         *("--count", "2000", "--duration", "1", "--warmup", "0", "--connections", "4"),
-        *("--workers", "1", "--threads", "2", "--generator", "python", "--rounds", "2"),
+        *("--workers", "1", "--threads", "2", "--generator", "python", "--rounds", "2", "--server", server),
     )
 
     # Then it prints one JSON line with every endpoint measured and no error
@@ -27,7 +28,7 @@ def test_the_command_serves_a_small_city_and_prints_one_json_line(capsys, transa
     assert len(lines) == 1
     report = json.loads(lines[0])
     assert report["suite"] == "open311" and report["count"] == 2000 and report["generator"] == "python"
-    assert report["server"].startswith("gunicorn ") and report["connections"] == 4
+    assert report["server"].startswith(f"{server} ") and report["connections"] == 4
     assert {"database", "cpus", "python", "django", "load_seconds"} <= set(report)
     assert report["targets"] == {"ratio_min": 0.5, "p99_max_ms": 100.0}
     assert set(report["endpoints"]) == ENDPOINTS
@@ -64,7 +65,7 @@ def test_the_loaded_requests_look_like_the_citys(transactional_db):
 
 
 class _OkOrMissing(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as gunicorn answers
+    protocol_version = "HTTP/1.1"  # keep-alive, as granian and gunicorn answer
 
     def do_GET(self) -> None:
         status = 200 if self.path == "/ok" else 404

@@ -103,8 +103,8 @@ class Command(BaseCommand):
         )
         open311 = suites.add_parser(
             "open311",
-            help="Serve N service requests with gunicorn and drive the Open311 reads and /healthz with a "
-            "concurrent load generator; prints one JSON line.",
+            help="Serve N service requests with granian (or gunicorn) and drive the Open311 reads and "
+            "/healthz with a concurrent load generator; prints one JSON line.",
         )
         open311.add_argument("--count", type=int, default=1_000_000, help="Service requests to load.")
         open311.add_argument("--duration", type=int, default=10, help="Seconds of load per endpoint.")
@@ -124,12 +124,22 @@ class Command(BaseCommand):
             default="auto",
             help="Load generator: wrk, the built-in asyncio one, or auto (wrk when on PATH).",
         )
+        from civicloop.servicerequests.bench import SERVERS
+
         open311.add_argument(
-            "--workers", type=int, default=os.cpu_count() or 1, help="gunicorn workers (default: CPUs)."
+            "--server",
+            choices=SERVERS,
+            default="granian",
+            help="The production server: granian (default; its HTTP handled in Rust) or gunicorn (gthread).",
+        )
+        open311.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="Server processes (default: CPUs)."
         )
         # One thread: the work is CPU-bound, and threads waiting on the GIL after each SQLite call made
         # single-request reads 2-3x slower with 2 or 4 threads (docs/benchmarks.md).
-        open311.add_argument("--threads", type=int, default=1, help="Threads per gunicorn worker.")
+        open311.add_argument(
+            "--threads", type=int, default=1, help="The app's threads per worker (granian: blocking threads)."
+        )
         forums = suites.add_parser(
             "forums",
             help="Load N ideas and M comments, time a question page and idea pages in-process "
@@ -201,6 +211,7 @@ class Command(BaseCommand):
                     workers=options["workers"],
                     threads=options["threads"],
                     rounds=options["rounds"],
+                    server_name=options["server"],
                 )
             except BenchServerError as error:
                 raise CommandError(str(error)) from error
