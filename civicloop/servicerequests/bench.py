@@ -263,7 +263,9 @@ def _server_command(server: str, port: int, *, workers: int, threads: int) -> tu
     if server == "granian":
         version = importlib.metadata.version("granian")
         command = [
-            str(Path(sys.executable).with_name("granian")),
+            sys.executable,
+            "-m",
+            "granian",
             "--interface=wsgi",
             "--host=127.0.0.1",
             f"--port={port}",
