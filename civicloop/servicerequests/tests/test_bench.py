@@ -1,19 +1,16 @@
 import json
-import shutil
-import threading
-from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.core.management import call_command
 
+from civicloop.core.loadtest import SERVERS, Measurement
 from civicloop.servicerequests import bench
 from civicloop.servicerequests.models import Service, ServiceRequest, StatusChange
 
 ENDPOINTS = {"healthz", "requests_default", "requests_service", "request_single", "requests_uncached"}
 
 
-@pytest.mark.parametrize("server", bench.SERVERS)
+@pytest.mark.parametrize("server", SERVERS)
 def test_the_command_serves_a_small_city_and_prints_one_json_line(server, capsys, transactional_db):
     # Given a small city, served by one worker of either server, driven by the built-in generator
     call_command(
@@ -64,53 +61,9 @@ def test_the_loaded_requests_look_like_the_citys(transactional_db):
     assert len(set(paths["requests_uncached"])) == bench.UNCACHED_WINDOWS
 
 
-class _OkOrMissing(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"  # keep-alive, as granian and gunicorn answer
-
-    def do_GET(self) -> None:
-        status = 200 if self.path == "/ok" else 404
-        self.send_response(status)
-        self.send_header("Content-Length", "2")
-        self.end_headers()
-        self.wfile.write(b"{}")
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
-@pytest.fixture
-def ok_or_missing_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _OkOrMissing)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
-
-
-GENERATORS = [
-    bench.python_drive,
-    pytest.param(
-        bench.wrk_drive, marks=pytest.mark.skipif(not shutil.which("wrk"), reason="wrk is not installed")
-    ),
-]
-
-
-@pytest.mark.parametrize("drive", GENERATORS)
-def test_a_generator_counts_every_answer_but_200_as_an_error(drive, ok_or_missing_server):
-    # Given paths answered 200 and 404 in turn
-    measured = drive(ok_or_missing_server, ["/ok", "/missing"], connections=2, seconds=1)
-
-    # Then about half of the responses are errors, and latencies were recorded
-    assert measured.responses > 10
-    assert 0.3 * measured.responses < measured.errors < 0.7 * measured.responses
-    assert 0 < measured.p50_ms <= measured.p99_ms
-
-
 def test_each_endpoint_reports_its_median_run():
     runs = [
-        bench.Measurement(responses=n, seconds=1.0, p50_ms=1.0, p99_ms=float(n), errors=0)
-        for n in (30, 10, 20)
+        Measurement(responses=n, seconds=1.0, p50_ms=1.0, p99_ms=float(n), errors=0) for n in (30, 10, 20)
     ]
     assert bench.median_run(runs).responses == 20
     assert bench.median_run(runs[:2]).responses == 10
@@ -118,7 +71,7 @@ def test_each_endpoint_reports_its_median_run():
 
 def test_a_ratio_is_the_median_of_each_run_against_the_healthz_run_before_it():
     paths = {name: [f"/{name}"] for name in ENDPOINTS}
-    run = bench.Measurement(responses=1000, seconds=1.0, p50_ms=1.0, p99_ms=2.0, errors=0)
+    run = Measurement(responses=1000, seconds=1.0, p50_ms=1.0, p99_ms=2.0, errors=0)
     measured = dict.fromkeys(ENDPOINTS, run)
     pairs = {name: [0.9, 0.4, 0.6] for name in ENDPOINTS - {"healthz"}}
 
@@ -133,16 +86,14 @@ def test_the_targets_need_half_the_healthz_rate_a_p99_within_100_ms_and_no_error
     paths = {name: [f"/{name}"] for name in ENDPOINTS}
 
     def report(rps: float, p99_ms: float = 50.0, errors: int = 0) -> dict:
-        fast = bench.Measurement(responses=1000, seconds=1.0, p50_ms=10.0, p99_ms=50.0, errors=0)
-        slow = bench.Measurement(responses=int(rps), seconds=1.0, p50_ms=10.0, p99_ms=p99_ms, errors=errors)
+        fast = Measurement(responses=1000, seconds=1.0, p50_ms=10.0, p99_ms=50.0, errors=0)
+        slow = Measurement(responses=int(rps), seconds=1.0, p50_ms=10.0, p99_ms=p99_ms, errors=errors)
         measured = {
             "healthz": fast,
             "requests_default": slow,
             "requests_service": fast,
             "request_single": fast,
-            "requests_uncached": bench.Measurement(
-                responses=10, seconds=1.0, p50_ms=900.0, p99_ms=990.0, errors=0
-            ),
+            "requests_uncached": Measurement(responses=10, seconds=1.0, p50_ms=900.0, p99_ms=990.0, errors=0),
         }
         return bench.endpoints_report(measured, paths)
 

@@ -124,7 +124,7 @@ class Command(BaseCommand):
             default="auto",
             help="Load generator: wrk, the built-in asyncio one, or auto (wrk when on PATH).",
         )
-        from civicloop.servicerequests.bench import SERVERS
+        from civicloop.core.loadtest import SERVERS
 
         open311.add_argument(
             "--server",
@@ -188,7 +188,8 @@ class Command(BaseCommand):
         import json
         import shutil
 
-        from civicloop.servicerequests.bench import BenchServerError, run_open311
+        from civicloop.core.loadtest import BenchServerError
+        from civicloop.servicerequests.bench import run_open311
 
         for name in ("count", "duration", "connections", "workers", "threads", "rounds"):
             if options[name] < 1:
