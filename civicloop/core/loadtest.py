@@ -14,6 +14,7 @@ import os
 import secrets
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -29,9 +30,15 @@ from urllib.parse import quote
 from django.db import connection
 
 from civicloop.core.bench import _percentile
-from civicloop.delivery.bench import _free_port
 
 READY_SECONDS = 60.0
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that nothing listens on right now."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
 
 
 # Serving --------------------------------------------------------------------------------------
@@ -114,7 +121,7 @@ def _server_command(server: str, port: int, *, workers: int, threads: int) -> tu
 @contextmanager
 def app_serving(*, server: str, database: str, workers: int, threads: int) -> Iterator[Server]:
     """granian or gunicorn on a free loopback port, production settings (DEBUG off); stopped on any exit."""
-    port = _free_port()
+    port = free_port()
     environment = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "civicloop.settings",

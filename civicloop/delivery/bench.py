@@ -7,7 +7,6 @@ one community area; one or two topics; 80 % email, 40 % mobile (20 % both).
 """
 
 import resource
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from civicloop.announcements.services import (
     announcement_create,
     announcement_publish,
 )
+from civicloop.core.loadtest import free_port
 from civicloop.delivery.fanout import _table, announcement_fan_out
 from civicloop.delivery.models import Delivery, Message
 from civicloop.delivery.sending import deliveries_send_pending
@@ -153,12 +153,6 @@ with FakeTwilio() as twilio:
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return int(probe.getsockname()[1])
-
-
 def _start(code: str, *args: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
         [sys.executable, "-c", code, *args], stdout=subprocess.PIPE, text=True, cwd=Path(__file__).parents[2]
@@ -212,7 +206,7 @@ def run_fanout(*, subscribers: int, naive: bool, send_seconds: float, settings: 
 
     email_rate = sms_rate = 0.0
     if send_seconds > 0:
-        port = _free_port()
+        port = free_port()
         smtp, _ready = _start(SMTP_SERVER, str(port))
         twilio, line = _start(TWILIO_SERVER)
         try:

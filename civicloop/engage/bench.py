@@ -33,6 +33,14 @@ from django.test.utils import override_settings
 from django.utils import timezone
 
 from civicloop.core.bench import _percentile, page_samples
+from civicloop.core.bulkload import (
+    SQL_DIALECTS,
+    Columns,
+    insert_select,
+    sequences_past_loaded_rows,
+    sql_case,
+    tables_settle,
+)
 from civicloop.delivery.fanout import _table
 from civicloop.engage.models import (
     Comment,
@@ -47,14 +55,6 @@ from civicloop.engage.models import (
 from civicloop.engage.services import QuestionInput, question_create, space_create
 from civicloop.places.models import CommunityArea
 from civicloop.places.services import community_areas_load
-from civicloop.servicerequests.bench import (
-    SQL_DIALECTS,
-    Columns,
-    _case,
-    _insert_select,
-    sequences_past_loaded_rows,
-    tables_settle,
-)
 from civicloop.subscriptions.models import ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
@@ -257,7 +257,7 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
         # Only table names from model metadata and int() values are interpolated: no user input.
         people = f"WITH RECURSIVE {series(participants)}"
         from_people = "FROM seq"
-        _insert_select(
+        insert_select(
             Subscriber,
             [
                 ("id", f"{subscriber_0 - 1} + n", []),
@@ -268,7 +268,7 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             [],
             with_clause=people,
         )
-        _insert_select(
+        insert_select(
             ContactPoint,
             [
                 ("id", f"{point_0 - 1} + n", []),
@@ -283,13 +283,17 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             [],
             with_clause=people,
         )
-        _insert_select(
+        insert_select(
             Participant,
             [
                 ("id", f"{participant_0 - 1} + n", []),
                 ("contact_point_id", f"{point_0 - 1} + n", []),
-                ("display_name", f"{_case('n', FIRST_NAMES)} || ' ' || {_case('n / 10', INITIALS)}", []),
-                ("language", _case("n", ["en", "en", "es"]), []),
+                (
+                    "display_name",
+                    f"{sql_case('n', FIRST_NAMES)} || ' ' || {sql_case('n / 10', INITIALS)}",
+                    [],
+                ),
+                ("language", sql_case("n", ["en", "en", "es"]), []),
                 ("confirmed_at", at(str(now - span)), []),
                 ("created_at", at(str(now - span - 86400)), []),
             ],
@@ -317,14 +321,14 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             ("idea_id", f"{idea_0} + c.no", []),
             ("parent_id", f"CASE WHEN c.r %% 3 = 2 THEN {comment_0 - 2} + c.pos - c.n %% 2 END", []),
             ("author_id", f"{participant_0} + {_below('c.n', 7, participants)}", []),
-            ("body", _case(_below("c.n", 8, 1000), COMMENT_BODIES), []),
+            ("body", sql_case(_below("c.n", 8, 1000), COMMENT_BODIES), []),
             ("created_at", at(f"{posted} + ({now} - {posted}) * (c.r + 1) / (c.total + 1)"), []),
             ("moderation_state", "%s", [ModerationState.PUBLISHED.value]),
             ("civility_score", "0.02", []),
         ]
         loaded_comments = 0
         if comments:
-            loaded_comments = _insert_select(
+            loaded_comments = insert_select(
                 Comment, comment_columns, "FROM ranked AS c", [], with_clause=spread
             )
         # Ideas: number i (0-based) is on the big question when i % 5 < 2, else on question 1 + i % 19.
@@ -344,8 +348,8 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             ("id", f"{idea_0} + i.no", []),
             ("question_id", question_of, []),
             ("author_id", f"{participant_0} + {_below('i.no', 1, participants)}", []),
-            ("title", _case("i.no", IDEA_TITLES), []),
-            ("body", _case(f"i.no * 7 + {len(IDEA_TITLES) // 2}", IDEA_BODIES), []),
+            ("title", sql_case("i.no", IDEA_TITLES), []),
+            ("body", sql_case(f"i.no * 7 + {len(IDEA_TITLES) // 2}", IDEA_BODIES), []),
             ("community_area_id", _pick(f"i.no %% {AREA_SLOTS}", area_ids), []),
             ("status", status, []),
             ("status_reason", "CASE WHEN i.no %% 50 = 4 THEN %s ELSE '' END", [STATUS_REASON]),
@@ -369,7 +373,7 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             ("moderation_state", "%s", [ModerationState.PUBLISHED.value]),
             ("civility_score", "0.02", []),
         ]
-        _insert_select(
+        insert_select(
             Idea,
             idea_columns,
             "FROM (SELECT n - 1 AS no FROM seq) AS i",
@@ -378,7 +382,7 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
         )
 
         ranks = f"WITH RECURSIVE {series(SUPPORTS_MAX, 'k')}"
-        supports = _insert_select(
+        supports = insert_select(
             Support,
             [
                 ("idea_id", "i.id", []),
@@ -393,7 +397,7 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
             [idea_0],
             with_clause=ranks,
         )
-        status_changes = _insert_select(
+        status_changes = insert_select(
             IdeaStatusChange,
             [
                 ("idea_id", "i.id", []),

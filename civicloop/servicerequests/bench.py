@@ -22,9 +22,16 @@ from typing import Any
 from urllib.parse import quote
 
 from django.db import connection, transaction
-from django.db.models import Model
 from django.utils import timezone
 
+from civicloop.core.bulkload import (
+    SQL_DIALECTS,
+    Columns,
+    insert_select,
+    sequences_past_loaded_rows,
+    sql_case,
+    tables_settle,
+)
 from civicloop.core.loadtest import Measurement, app_serving, database_url, python_drive, wrk_drive
 from civicloop.delivery.fanout import _table
 from civicloop.places.models import CommunityArea
@@ -42,23 +49,11 @@ UNCACHED_WINDOWS = 5000  # distinct lists, over twice what the "open311" cache k
 INFORMATIONAL = {"requests_uncached"}  # measured and printed, not held to the targets
 AREA_SLOTS = 80  # n % 80 picks one of the 77 areas, or none for the last 3 slots
 
-# SQL that differs between the two databases; `%%` is a literal % once Django formats the query.
-SQL_DIALECTS = {
-    "sqlite": {
-        "series": "seq(n) AS (SELECT 1 UNION ALL SELECT n + 1 FROM seq WHERE n < {count})",
-        "moment": "datetime({seconds}, 'unixepoch')",
-        "public_id": "substr(strftime('%%Y', {seconds}, 'unixepoch'), 3) || '-' || printf('%%08d', {number})",
-        "least": "MIN",
-        "empty_json": "'{}'",
-    },
-    "postgresql": {
-        "series": "seq(n) AS (SELECT generate_series(1::bigint, {count}::bigint))",
-        "moment": "to_timestamp({seconds})",
-        "public_id": "to_char(to_timestamp({seconds}) AT TIME ZONE 'UTC', 'YY') || '-' || "
-        "lpad({number}::text, 8, '0')",
-        "least": "LEAST",
-        "empty_json": "'{}'::jsonb",
-    },
+# A request's public number, "YY-00000042", from its filing time and id.
+PUBLIC_ID_SQL = {
+    "sqlite": "substr(strftime('%%Y', {seconds}, 'unixepoch'), 3) || '-' || printf('%%08d', {number})",
+    "postgresql": "to_char(to_timestamp({seconds}) AT TIME ZONE 'UTC', 'YY') || '-' || "
+    "lpad({number}::text, 8, '0')",
 }
 DESCRIPTIONS = [
     "Deep pothole in the curb lane, cars swerve around it.",
@@ -75,62 +70,6 @@ class LoadedRequests:
     count: int
     status_changes: int
     seconds: float
-
-
-def _case(expression: str, values: Sequence[str]) -> str:
-    """A CASE picking values[expression % len(values)], as SQL literals."""
-    branches = " ".join(
-        f"WHEN {index} THEN '{value.replace(chr(39), chr(39) * 2)}'" for index, value in enumerate(values)
-    )
-    return f"CASE ({expression}) %% {len(values)} {branches} END"
-
-
-# (column, SQL expression, its parameters), in the order they are written.
-Columns = list[tuple[str, str, list[Any]]]
-
-
-def _insert_select(
-    model: type[Model], columns: Columns, from_clause: str, from_params: list[Any], with_clause: str = ""
-) -> int:
-    """INSERT … [WITH …] SELECT `columns` FROM …; every other column gets the model field's default.
-
-    The defaults keep the load working when a field with a default is added to the model.
-    """
-    given = {column for column, _, _ in columns}
-    for field in model._meta.concrete_fields:
-        if field.column not in given and not field.primary_key:  # the database numbers rows itself
-            default = field.get_db_prep_save(field.get_default(), connection)
-            columns = [*columns, (field.column, "%s", [default])]
-    names = ", ".join(connection.ops.quote_name(column) for column, _, _ in columns)
-    expressions = ", ".join(expression for _, expression, _ in columns)
-    params = [param for _, _, column_params in columns for param in column_params]
-    with connection.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {_table(model)} ({names}) {with_clause} SELECT {expressions} {from_clause}",
-            [*params, *from_params],
-        )
-        return int(cursor.rowcount)
-
-
-def sequences_past_loaded_rows(*models: type[Model]) -> None:
-    """On PostgreSQL, move each table's id sequence past the ids a loader wrote itself."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        for model in models:
-            cursor.execute(
-                f"SELECT setval(pg_get_serial_sequence('{model._meta.db_table}', 'id'), "  # noqa: S608
-                f"(SELECT MAX(id) FROM {_table(model)}))"
-            )
-
-
-def tables_settle() -> None:
-    """After a load on PostgreSQL: vacuum and analyse now, as autovacuum would within a minute, for
-    steady-state plans (index-only counts need the visibility map) and none of it in timed runs."""
-    if connection.vendor != "postgresql":
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE" if connection.in_atomic_block else "VACUUM (ANALYZE)")
 
 
 def requests_generate(count: int) -> LoadedRequests:
@@ -153,20 +92,20 @@ def requests_generate(count: int) -> LoadedRequests:
     detailed = ["completed"] * 6 + ["cannot_complete", "submitted", "acknowledged", "in_progress"]
     request_columns: Columns = [
         ("id", "r.id", []),
-        ("public_id", sql["public_id"].format(seconds="r.t", number="r.id"), []),
+        ("public_id", PUBLIC_ID_SQL[connection.vendor].format(seconds="r.t", number="r.id"), []),
         ("token", "'bench-' || r.id", []),
         ("service_id", "s.id", []),
         ("status", f"CASE WHEN {closed} THEN 'closed' ELSE 'open' END", []),
-        ("detailed_status", _case("r.n", detailed), []),
+        ("detailed_status", sql_case("r.n", detailed), []),
         ("status_notes", f"CASE WHEN {closed} THEN 'Completed by the crew' ELSE '' END", []),
-        ("description", _case("r.n", DESCRIPTIONS), []),
+        ("description", sql_case("r.n", DESCRIPTIONS), []),
         ("latitude", "41.65 + (r.n %% 3701) * 0.0001", []),
         ("longitude", "-87.85 + (r.n * 7 %% 2903) * 0.0001", []),
-        ("address", f"(100 + r.n %% 9900) || ' ' || {_case('r.n', STREETS)}", []),
+        ("address", f"(100 + r.n %% 9900) || ' ' || {sql_case('r.n', STREETS)}", []),
         ("community_area_id", "a.id", []),
         ("agency_responsible", "s.department", []),
-        ("channel", _case("r.n", ["web", "phone", "api", "sms"]), []),
-        ("language", _case("r.n", ["en", "en", "es"]), []),
+        ("channel", sql_case("r.n", ["web", "phone", "api", "sms"]), []),
+        ("language", sql_case("r.n", ["en", "en", "es"]), []),
         ("requested_at", moment("r.t"), []),
         ("updated_at", moment(f"CASE WHEN {closed} THEN {closed_at} ELSE r.t END"), [now]),
         ("expected_at", moment("r.t + 3600 * s.sla_hours"), []),
@@ -187,7 +126,7 @@ def requests_generate(count: int) -> LoadedRequests:
     )
     requests = f"FROM {_table(ServiceRequest)} WHERE id >= %s"
     with transaction.atomic():
-        _insert_select(ServiceRequest, request_columns, generated, [], with_clause=numbered)
+        insert_select(ServiceRequest, request_columns, generated, [], with_clause=numbered)
         # Every request was opened; closed ones also carry the change that closed them.
         status_changes = 0
         for status, detailed_status, note, created_at, which in [
@@ -201,7 +140,7 @@ def requests_generate(count: int) -> LoadedRequests:
                 ("note", note, []),
                 ("created_at", created_at, []),
             ]
-            status_changes += _insert_select(StatusChange, change_columns, which, [first_id])
+            status_changes += insert_select(StatusChange, change_columns, which, [first_id])
         sequences_past_loaded_rows(ServiceRequest, StatusChange)
     tables_settle()
     requests_version_bump()  # rows written in SQL, past the services that bump it
