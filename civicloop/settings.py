@@ -1,9 +1,11 @@
 """Settings come from environment variables; defaults suit a local demo (see .env.example)."""
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -51,6 +53,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.syndication",
+    "axes",
     "django_tasks",
     "django_tasks_db",
     "civicloop.core",
@@ -68,6 +71,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -76,6 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Last: turns a sign-in refused for too many failures into the locked-out page (AXES_LOCKOUT_CALLABLE).
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "civicloop.urls"
@@ -122,6 +128,12 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+]
+# django-axes first: it refuses a sign-in while its username or network address is locked out
+# (authenticate() must be given the request), then Django checks the password.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
 ]
 
 # Background tasks. "database" (the default) keeps the queue in the database: one machine, nothing else
@@ -232,17 +244,75 @@ BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
 # The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
 UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
 
+# Staff sign-in throttling (django-axes), at /staff/login/ and the admin's login alike: after
+# STAFF_LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one network address (whichever
+# comes first), further sign-ins for it are refused with HTTP 429 until STAFF_LOGIN_COOLOFF_MINUTES
+# pass with no new attempt. A successful sign-in clears that account's failures.
+STAFF_LOGIN_FAILURE_LIMIT = int(os.environ.get("STAFF_LOGIN_FAILURE_LIMIT", "10"))
+STAFF_LOGIN_COOLOFF_MINUTES = int(os.environ.get("STAFF_LOGIN_COOLOFF_MINUTES", "15"))
+if STAFF_LOGIN_FAILURE_LIMIT < 1 or STAFF_LOGIN_COOLOFF_MINUTES < 1:
+    raise ImproperlyConfigured("STAFF_LOGIN_FAILURE_LIMIT and STAFF_LOGIN_COOLOFF_MINUTES must be 1 or more.")
+AXES_ENABLED = True
+AXES_FAILURE_LIMIT = STAFF_LOGIN_FAILURE_LIMIT
+AXES_COOLOFF_TIME = timedelta(minutes=STAFF_LOGIN_COOLOFF_MINUTES)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]  # either one reaching the limit locks
+AXES_RESET_ON_SUCCESS = True
+# A refused attempt during a lockout restarts the cool-off, so "try again in N minutes" is exact.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = True
+# The database handler, except that a success clears only the signed-in account's failures (not every
+# failure from its address, which would let one valid account reset the count against another).
+AXES_HANDLER = "civicloop.accounts.login_throttle.StaffLoginAttemptsHandler"
+AXES_LOCKOUT_CALLABLE = "civicloop.accounts.views.login_locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Axes sees (and stores in its AccessAttempt rows) a keyed pseudonym of REMOTE_ADDR (of its /64 for
+# IPv6), never the address; X-Forwarded-For is not trusted (behind a proxy, the proxy must set
+# REMOTE_ADDR to the client).
+AXES_CLIENT_IP_CALLABLE = "civicloop.core.throttling.client_address_pseudonym"
+# No AccessLog row for every successful sign-in (the audit trail is accounts.StaffSecurityEvent);
+# AccessAttempt rows are deleted at the first sign-in after their cool-off.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_ENABLE_ACCESS_FAILURE_LOG = False
+# Its log lines show the path only: usernames and addresses are masked.
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Content-Security-Policy (django-csp) on every response: scripts and styles only from the site's own
+# files (no inline script, event handler, style attribute or eval), images from the site (residents'
+# photos under MEDIA_URL) and data: URLs, no plugins, no framing, forms post only to the site.
+# CSP_REPORT_ONLY=1 sends the same policy as Content-Security-Policy-Report-Only instead (the browser
+# reports violations in its console but blocks nothing), to try a change before enforcing it.
+CSP_DIRECTIVES = {
+    "default-src": [SELF],
+    "script-src": [SELF],
+    "style-src": [SELF],
+    "img-src": [SELF, "data:"],
+    "object-src": [NONE],
+    "base-uri": [NONE],
+    "form-action": [SELF],
+    "frame-ancestors": [NONE],
+}
+_csp_report_only = env_bool("CSP_REPORT_ONLY", False)
+CONTENT_SECURITY_POLICY = None if _csp_report_only else {"DIRECTIVES": CSP_DIRECTIVES}
+CONTENT_SECURITY_POLICY_REPORT_ONLY = {"DIRECTIVES": CSP_DIRECTIVES} if _csp_report_only else None
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 
+# Every log line goes through one handler whose filter blanks signed links and secrets
+# (core/log_redaction.py): Django's request lines and errors and the web servers' access logs are routed
+# to it instead of their own handlers.
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"redact_secrets": {"()": "civicloop.core.log_redaction.RedactSecrets"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
+    "loggers": {
+        name: {"handlers": [], "propagate": True}
+        for name in ("django", "django.server", "gunicorn.error", "gunicorn.access", "granian.access")
+    },
 }

@@ -1,6 +1,22 @@
-from django.db import transaction
+import logging
+from datetime import datetime
+from functools import partial
 
-from civicloop.accounts.models import Role, User
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext, ngettext
+
+from civicloop.accounts.login_throttle import login_cooloff, login_cooloff_minutes, login_failure_limit
+from civicloop.accounts.models import Role, StaffSecurityEvent, User
+from civicloop.accounts.selectors import login_failures_count
+from civicloop.core.context_processors import city_name
+
+logger = logging.getLogger(__name__)
+
+USERNAME_KEPT = 150  # characters of an attempted username kept in the audit trail
 
 
 @transaction.atomic
@@ -17,3 +33,108 @@ def staff_user_ensure(*, username: str, email: str, role: Role, password: str, f
     user.set_password(password)
     user.save()
     return user
+
+
+@transaction.atomic
+def staff_login_lockout_record(
+    *, username: str, address_pseudonym: str | None, network_key: str, at: datetime
+) -> list[StaffSecurityEvent]:
+    """Record the lockouts that a counted failed sign-in started: its username's, its address's, or both.
+
+    A lockout starts when the failures for a username (or from an address) within the cool-off reach the
+    limit exactly, so each lockout is recorded once however often the locked-out sign-in is retried.
+    When an account with an email address is locked, its holder is emailed after commit (a task).
+    Nothing here keeps an IP address: `network_key` is a keyed hash, `address_pseudonym` is only counted.
+    """
+    limit, since = login_failure_limit(), at - login_cooloff()
+    user = User.objects.filter(username=username).first() if username else None
+    kinds = []
+    if username and login_failures_count(username=username, since=since) == limit:
+        kinds.append(StaffSecurityEvent.Kind.LOCKED_OUT)
+    if address_pseudonym and login_failures_count(address_pseudonym=address_pseudonym, since=since) == limit:
+        kinds.append(StaffSecurityEvent.Kind.ADDRESS_LOCKED_OUT)
+    events = [
+        StaffSecurityEvent.objects.create(
+            kind=kind, user=user, username=username[:USERNAME_KEPT], network_key=network_key, created_at=at
+        )
+        for kind in kinds
+    ]
+    for event in events:
+        if event.kind == StaffSecurityEvent.Kind.LOCKED_OUT and user and user.is_active and user.email:
+            transaction.on_commit(partial(_enqueue_lockout_email, event.pk))
+    return events
+
+
+def _enqueue_lockout_email(event_id: int) -> None:
+    from civicloop.accounts.tasks import send_staff_lockout_email
+
+    send_staff_lockout_email.enqueue(event_id)
+
+
+def staff_lockout_email_send(*, event_id: int) -> bool:
+    """Email the account holder that their account was locked; True if this call sent the email.
+
+    Once per lockout: safe to run again (a second run finds the event already notified), and a failed
+    send leaves it un-notified for a retry. The email never shows the password tried or any address.
+    """
+    event = (
+        StaffSecurityEvent.objects.select_related("user")
+        .filter(pk=event_id, kind=StaffSecurityEvent.Kind.LOCKED_OUT, notified_at__isnull=True)
+        .first()
+    )
+    user = event.user if event else None
+    if event is None or user is None or not user.is_active or not user.email:
+        return False
+    if not StaffSecurityEvent.objects.filter(pk=event.pk, notified_at__isnull=True).update(
+        notified_at=timezone.now()
+    ):
+        return False  # another run claimed it
+    try:
+        _lockout_email(event, user).send()
+    except Exception as error:
+        StaffSecurityEvent.objects.filter(pk=event.pk).update(notified_at=None)
+        logger.warning(
+            "Lockout email for security event %s could not be sent: %s", event.pk, type(error).__name__
+        )
+        raise
+    return True
+
+
+def _lockout_email(event: StaffSecurityEvent, user: User) -> EmailMessage:
+    language = user.preferred_language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        local = timezone.localtime(event.created_at)
+        minutes = login_cooloff_minutes()
+        subject = gettext("Your staff account was locked after failed sign-in attempts")
+        paragraphs = [
+            gettext("Hello %(name)s,") % {"name": user.get_full_name() or user.get_username()},
+            gettext(
+                "On %(when)s, someone tried to sign in to your staff account (%(username)s) with a wrong "
+                "password %(count)d times. To protect it, we locked the account."
+            )
+            % {
+                "when": f"{date_format(local, 'DATETIME_FORMAT')} ({local.tzname()})",
+                "username": user.get_username(),
+                "count": login_failure_limit(),
+            },
+            ngettext(
+                "It unlocks by itself %(minutes)d minute after the last attempt. You do not need to do "
+                "anything.",
+                "It unlocks by itself %(minutes)d minutes after the last attempt. You do not need to do "
+                "anything.",
+                minutes,
+            )
+            % {"minutes": minutes},
+            gettext(
+                "If this was not you, tell your IT department. Nobody from the city will ever ask you "
+                "for your password."
+            ),
+            city_name(),
+        ]
+    return EmailMessage(
+        subject=subject,
+        body="\n\n".join(paragraphs) + "\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[user.email],
+        headers={"Content-Language": language, "Auto-Submitted": "auto-generated"},
+    )

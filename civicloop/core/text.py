@@ -3,6 +3,7 @@
 import re
 from dataclasses import dataclass
 from functools import lru_cache
+from urllib.parse import urlsplit
 
 import markdown as markdown_lib
 import nh3
@@ -141,3 +142,20 @@ def contact_details_mask(text: str) -> str:
         for match in reversed(matches):
             text = text[: match.start] + phone_mask + text[match.end :]
     return text
+
+
+WEB_SCHEMES = frozenset({"http", "https"})
+
+
+def web_address(url: str) -> str:
+    """`url` if it is an http or https address with a host, else "": never javascript:, data: or file:.
+
+    One rule for the links residents and API clients send, wherever the city shows or publishes them.
+    """
+    if not url:
+        return ""
+    try:
+        parts = urlsplit(url)  # drops tabs and newlines and leading controls, as browsers do
+    except ValueError:  # e.g. an unclosed "[" in the host
+        return ""
+    return url if parts.scheme in WEB_SCHEMES and parts.hostname else ""

@@ -42,6 +42,27 @@ class SignInForm(HoneypotForm):
     )
 
 
+class DisplayNameForm(forms.Form):
+    display_name = forms.CharField(
+        label=_("Your name, as shown with your posts"),
+        max_length=DISPLAY_NAME_MAX,
+        help_text=_("A first name or a nickname is fine."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+        error_messages={"required": _("Give the name to show with your posts.")},
+    )
+
+
+class SignInConfirmForm(forms.Form):
+    # Optional: a link posted without it signs in with the name asked for when the link was sent.
+    display_name = forms.CharField(
+        label=_("Your name, as shown with your posts"),
+        max_length=DISPLAY_NAME_MAX,
+        required=False,
+        help_text=_("Change it here if this is not the name you want shown."),
+        widget=forms.TextInput(attrs={"autocomplete": "nickname"}),
+    )
+
+
 class IdeaForm(HoneypotForm):
     title = forms.CharField(
         label=_("Title"),

@@ -117,8 +117,11 @@ class Participant(models.Model):
     display_name = models.CharField(max_length=60)
     language = models.CharField(max_length=8, default="en")
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    # Part of every sign-in link; raising it makes the links issued before unusable.
+    # Part of every sign-in link; raised by each new link and by each use, so a link signs in once.
     token_version = models.PositiveIntegerField(default=1)
+    # The name and language asked for with the newest link: they take effect only when it is used.
+    pending_display_name = models.CharField(max_length=60, blank=True, default="")
+    pending_language = models.CharField(max_length=8, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:

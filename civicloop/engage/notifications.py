@@ -117,6 +117,7 @@ def sign_in_link_send(participant_id: int, next_path: str = "") -> Delivery | No
             contact_point=participant.contact_point, template=SIGN_IN_TEMPLATE, context={"link": link}
         )
         # The person asked in this language just now, whatever their subscription says.
-        Delivery.objects.filter(pk=delivery.pk).update(language=participant.language)
-        delivery.language = participant.language
+        language = participant.pending_language or participant.language
+        Delivery.objects.filter(pk=delivery.pk).update(language=language)
+        delivery.language = language
     return delivery

@@ -10,8 +10,8 @@ from functools import partial
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
-from django.db.models.functions import Least
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce, Least
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
@@ -49,7 +49,7 @@ from civicloop.engage.selectors import (
     question_is_open,
     space_readable,
 )
-from civicloop.engage.tokens import EngageLinkInvalid, sign_in_read, stop_read
+from civicloop.engage.tokens import EngageLinkInvalid, EngageLinkUsed, sign_in_read, stop_read
 from civicloop.places.models import CommunityArea
 from civicloop.subscriptions.contacts import email_normalise, phone_normalise
 from civicloop.subscriptions.errors import SubscriptionInvalid
@@ -73,7 +73,7 @@ NEW_ACCOUNT_AGE = timedelta(days=1)
 NEW_ACCOUNT_POSTS = 3
 SIGN_IN_LINKS_PER_CONTACT = 5
 # Paths under /ideas/ that a space's slug must never take.
-RESERVED_SLUGS = {"sign-in", "sign-out", "stop", "comments", "new"}
+RESERVED_SLUGS = {"sign-in", "sign-out", "your-name", "stop", "comments", "new"}
 
 
 class EngageInvalid(DomainError):
@@ -218,19 +218,25 @@ def question_create(
 # ---------------------------------------------------------------------------------------- light accounts
 
 
+def _display_name(value: str) -> str:
+    return _required_text(
+        value,
+        field="display_name",
+        limit=DISPLAY_NAME_MAX,
+        message=_("Give the name to show with your posts."),
+    )
+
+
 def participant_sign_in_request(
     *, contact: str, display_name: str, language: str, next_path: str = "", now: datetime | None = None
 ) -> Participant:
     """Send a magic link to an email address or mobile number; the account counts once it is used.
 
-    The same address is the same person: an existing participant gets a new link (and the newest name).
+    The same address is the same person. Anyone can type anyone's address, so nothing about an existing
+    participant changes here: the name and language asked for wait until the link is used, and each new
+    link makes the ones sent before it unusable.
     """
-    name = _required_text(
-        display_name,
-        field="display_name",
-        limit=DISPLAY_NAME_MAX,
-        message=_("Give the name to show with your posts."),
-    )
+    name = _display_name(display_name)
     if not contact.strip():
         raise EngageInvalid(_("Give an email address or a mobile number."), field="contact")
     try:
@@ -249,24 +255,80 @@ def participant_sign_in_request(
         point = contact_point_ensure(kind=kind, value=value, language=language)
         participant, created = Participant.objects.get_or_create(
             contact_point=point,
-            defaults={"display_name": name, "language": language, "created_at": now or timezone.now()},
+            defaults={
+                "display_name": name,
+                "language": language,
+                "pending_display_name": name,
+                "pending_language": language,
+                "created_at": now or timezone.now(),
+            },
         )
         if not created:
-            Participant.objects.filter(pk=participant.pk).update(display_name=name, language=language)
-            participant.display_name, participant.language = name, language
+            Participant.objects.filter(pk=participant.pk).update(
+                token_version=F("token_version") + 1, pending_display_name=name, pending_language=language
+            )
+            participant.refresh_from_db(fields=["token_version", "pending_display_name", "pending_language"])
         transaction.on_commit(partial(sign_in_link_send, participant.pk, next_path))
     return participant
 
 
-def participant_sign_in_confirm(*, token: str, now: datetime | None = None) -> Participant:
-    """The magic link was used: the address is proven, and this browser may post as the participant."""
+def _sign_in_link_used() -> EngageLinkUsed:
+    return EngageLinkUsed(
+        _("This link has already been used, or a newer one was sent. Each sign-in link works once.")
+    )
+
+
+def participant_sign_in_pending(*, token: str) -> Participant:
+    """The participant a sign-in link is for, if it can still be used (it is not used up by reading)."""
     payload = sign_in_read(token)
     participant = Participant.objects.filter(pk=payload.participant_id, user__isnull=True).first()
-    if participant is None or participant.token_version != payload.token_version:
+    if participant is None:
         raise EngageLinkInvalid(_("This link is not valid."))
+    if participant.token_version != payload.token_version:
+        raise _sign_in_link_used()
+    return participant
+
+
+def participant_sign_in_confirm(
+    *, token: str, display_name: str = "", now: datetime | None = None
+) -> Participant:
+    """The magic link was used: the address is proven, and this browser may post as the participant.
+
+    A link signs in once: using it raises the participant's token version in the same statement that
+    checks it, so of two uses at the same moment only one succeeds. The name is the one typed on the
+    confirmation page, else the one asked for with this link.
+    """
+    participant = participant_sign_in_pending(token=token)
+    name = (
+        _display_name(display_name)
+        if display_name.strip()
+        else participant.pending_display_name or participant.display_name
+    )
+    language = participant.pending_language or participant.language
     moment = now or timezone.now()
-    Participant.objects.filter(pk=participant.pk, confirmed_at__isnull=True).update(confirmed_at=moment)
+    used = Participant.objects.filter(
+        pk=participant.pk, user__isnull=True, token_version=participant.token_version
+    ).update(
+        token_version=F("token_version") + 1,
+        confirmed_at=Coalesce("confirmed_at", Value(moment)),
+        display_name=name,
+        language=language,
+        pending_display_name="",
+        pending_language="",
+    )
+    if not used:
+        raise _sign_in_link_used()
     participant.refresh_from_db()
+    return participant
+
+
+def participant_rename(*, participant: Participant, display_name: str) -> Participant:
+    """A signed-in resident changes the name shown with their posts (staff are named by their login)."""
+    if participant.user_id is not None:
+        raise EngageRefused(_("Staff are shown by the name of their staff login."))
+    name = _display_name(display_name)
+    Participant.objects.filter(pk=participant.pk).update(display_name=name)
+    participant.display_name = name
     return participant
 
 

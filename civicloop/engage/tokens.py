@@ -22,6 +22,10 @@ class EngageLinkInvalid(DomainError):
     """A sign-in or stop link that is forged, expired or already replaced."""
 
 
+class EngageLinkUsed(EngageLinkInvalid):
+    """A genuine sign-in link that was used already, or replaced by a newer one."""
+
+
 @dataclass(frozen=True)
 class SignInPayload:
     participant_id: int

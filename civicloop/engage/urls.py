@@ -9,6 +9,7 @@ urlpatterns = [
     path("ideas/sign-in/", views.sign_in, name="sign_in"),
     path("ideas/sign-in/<str:token>/", views.sign_in_confirm, name="sign_in_confirm"),
     path("ideas/sign-out/", views.sign_out, name="sign_out"),
+    path("ideas/your-name/", views.account_name, name="account_name"),
     path("ideas/stop/<str:token>/", views.follow_stop, name="stop"),
     path("ideas/comments/<int:comment_id>/edit/", views.comment_edit, name="comment_edit"),
     path("ideas/<int:idea_id>/", views.idea_detail, name="idea"),

@@ -21,11 +21,18 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from civicloop.core.errors import NotFound
 from civicloop.core.throttling import client_network_key, client_rate_limit_exceeded
 from civicloop.engage import selectors, services
-from civicloop.engage.forms import CommentForm, IdeaForm, JamPromptForm, SignInForm
+from civicloop.engage.forms import (
+    CommentForm,
+    DisplayNameForm,
+    IdeaForm,
+    JamPromptForm,
+    SignInConfirmForm,
+    SignInForm,
+)
 from civicloop.engage.models import Comment, Idea, Question
 from civicloop.engage.selectors import JamCursor, Viewer
 from civicloop.engage.services import EngageInvalid, EngageRefused, PostingLimitReached
-from civicloop.engage.tokens import EngageLinkInvalid
+from civicloop.engage.tokens import EngageLinkInvalid, EngageLinkUsed
 from civicloop.subscriptions.selectors import language_supported
 
 SESSION_KEY = "engage_participant_id"
@@ -207,13 +214,8 @@ def _idea_page(
 
 def _readable_idea(request: HttpRequest, idea_id: int) -> tuple[Idea, Viewer, HttpResponse | None]:
     idea, viewer = _idea(idea_id), _viewer(request)
-    if not selectors.space_readable(idea.question.space, viewer):
-        return (
-            idea,
-            viewer,
-            _refused(request, _("This space is only for the people it was opened to."), viewer=viewer),
-        )
-    if not selectors.idea_visible(idea, viewer):
+    # Not found, never "forbidden": outsiders must not learn which idea numbers exist in closed spaces.
+    if not selectors.space_readable(idea.question.space, viewer) or not selectors.idea_visible(idea, viewer):
         raise Http404("No such idea.")
     return idea, viewer, None
 
@@ -538,15 +540,59 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 def sign_in_confirm(request: HttpRequest, token: str) -> HttpResponse:
     # GET only shows a button: mail scanners open links and must not sign anyone in.
     next_path = _safe_next(request, request.GET.get("next") or request.POST.get("next", ""))
-    if request.method == "GET":
-        return render(request, "engage/sign_in_confirm.html", {"next": next_path})
     try:
-        participant = services.participant_sign_in_confirm(token=token)
+        participant = services.participant_sign_in_pending(token=token)
     except EngageLinkInvalid as error:
-        return render(request, "engage/link_problem.html", {"problem": error.message}, status=400)
+        return _link_problem(request, error)
+    form = SignInConfirmForm(request.POST or None, initial={"display_name": participant.pending_display_name})
+    context = {"next": next_path, "form": form}
+    if request.method == "GET" or not form.is_valid():
+        status = 200 if request.method == "GET" else 400
+        return render(request, "engage/sign_in_confirm.html", context, status=status)
+    try:
+        participant = services.participant_sign_in_confirm(
+            token=token, display_name=form.cleaned_data["display_name"]
+        )
+    except EngageInvalid as error:
+        form.add_error("display_name", error.message)
+        return render(request, "engage/sign_in_confirm.html", context, status=400)
+    except EngageLinkInvalid as error:
+        return _link_problem(request, error)
     request.session.cycle_key()  # a new session id on sign-in: no fixation
     request.session[SESSION_KEY] = participant.pk
     return HttpResponseRedirect(next_path)
+
+
+def _link_problem(request: HttpRequest, error: EngageLinkInvalid) -> HttpResponse:
+    # A used or replaced link is not an attack: say so kindly and offer a new one.
+    used = isinstance(error, EngageLinkUsed)
+    context = {"problem": error.message, "used": used}
+    return render(request, "engage/link_problem.html", context, status=410 if used else 400)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def account_name(request: HttpRequest) -> HttpResponse:
+    """A signed-in resident changes the name shown with their posts."""
+    viewer = _viewer(request)
+    if viewer.participant is None:
+        return _sign_in_redirect(request)
+    form = DisplayNameForm(request.POST or None, initial={"display_name": viewer.participant.display_name})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.participant_rename(
+                participant=viewer.participant, display_name=form.cleaned_data["display_name"]
+            )
+        except EngageInvalid as error:
+            form.add_error("display_name", error.message)
+        except EngageRefused as error:
+            return _refused(request, error.message, viewer=viewer)
+        else:
+            return render(
+                request, "engage/account_name.html", {"form": form, "saved": True, "viewer": viewer}
+            )
+    status = 400 if request.method == "POST" else 200
+    return render(request, "engage/account_name.html", {"form": form, "viewer": viewer}, status=status)
 
 
 @require_POST

@@ -8,39 +8,26 @@ from django.core.files.uploadedfile import UploadedFile
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from civicloop.core.images import FORMATS, ImageRejected, SanitisedImage, image_sanitise
 from civicloop.servicerequests.models import Service, ServiceAttribute
 from civicloop.servicerequests.services import DESCRIPTION_MAX, STRING_MAX
 from civicloop.subscriptions.forms import CheckboxGroup, RadioGroup, TelInput
 
-PHOTO_MAX_BYTES = 5 * 1024 * 1024
-# Content type -> file name extension (the content is checked by image_type_sniff)
-PHOTO_TYPES: dict[str, str] = {"image/jpeg": "jpg", "image/png": "png", "image/webp": "webp"}
 ATTRIBUTE_PREFIX = "attr_"
+# The file picker offers only the images core.images publishes: "image/jpeg,image/png,image/webp".
+PHOTO_ACCEPT = ",".join(content_type for _extension, content_type in FORMATS.values())
 
 
-def image_type_sniff(head: bytes) -> str | None:
-    """The image content type the first bytes show (JPEG, PNG or WebP), or None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "image/png"
-    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+def photo_check(photo: UploadedFile) -> SanitisedImage:
+    """The photo re-encoded with no metadata (so no GPS position), or a message for the photo field.
 
-
-def photo_check(photo: UploadedFile) -> UploadedFile:
-    """The photo, renamed safely, if it is a JPEG, PNG or WebP image of at most 5 MB."""
-    if (photo.size or 0) > PHOTO_MAX_BYTES:
-        raise forms.ValidationError(_("The photo is too big: it can be at most 5 MB."), code="too_big")
-    declared = (photo.content_type or "").split(";")[0].strip().lower()
-    photo.seek(0)
-    head = photo.read(16)
-    photo.seek(0)
-    if declared not in PHOTO_TYPES or image_type_sniff(head) != declared:
-        raise forms.ValidationError(_("The photo must be a JPEG, PNG or WebP image."), code="not_image")
-    photo.name = f"photo.{PHOTO_TYPES[declared]}"
-    return photo
+    Refused: over 5 MB or the pixel budget, anything but a JPEG, PNG or WebP image (whatever the
+    browser declared: the bytes decide), or a damaged or cut-short one.
+    """
+    try:
+        return image_sanitise(photo)
+    except ImageRejected as error:
+        raise forms.ValidationError(error.message, code=error.code) from error
 
 
 class DateTimeLocalInput(forms.DateTimeInput):
@@ -115,7 +102,7 @@ class ServiceRequestForm(forms.Form):
         required=False,
         label=_("Photo"),
         help_text=_("A JPEG, PNG or WebP image, at most 5 MB."),
-        widget=forms.ClearableFileInput(attrs={"accept": ",".join(PHOTO_TYPES)}),
+        widget=forms.ClearableFileInput(attrs={"accept": PHOTO_ACCEPT}),
     )
     email = forms.EmailField(
         required=False,
@@ -146,7 +133,7 @@ class ServiceRequestForm(forms.Form):
     def attribute_fields(self) -> list[forms.BoundField]:
         return [self[ATTRIBUTE_PREFIX + code] for code in self.attribute_codes]
 
-    def clean_photo(self) -> UploadedFile | None:
+    def clean_photo(self) -> SanitisedImage | None:
         photo = self.cleaned_data.get("photo")
         return photo_check(photo) if photo else None
 

@@ -129,7 +129,14 @@ class ServiceRequest(models.Model):
         "places.CommunityArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     attribute_values = models.JSONField(default=dict, blank=True)
+    # Public at once: only ever a copy core.images re-encoded (no EXIF/GPS), at most 2,048 px a side.
     photo = models.FileField(upload_to="requests/%Y/%m/", blank=True)
+    photo_width = models.PositiveIntegerField(null=True, blank=True)
+    photo_height = models.PositiveIntegerField(null=True, blank=True)
+    # The same photo at most 320 px a side, for lists.
+    photo_thumbnail = models.FileField(upload_to="requests/%Y/%m/", blank=True)
+    photo_thumbnail_width = models.PositiveIntegerField(null=True, blank=True)
+    photo_thumbnail_height = models.PositiveIntegerField(null=True, blank=True)
     media_url = models.URLField(max_length=500, blank=True)
     agency_responsible = models.CharField(max_length=200, blank=True)
     channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.WEB)

@@ -21,13 +21,16 @@ from civicloop.servicerequests import open311_render as render
 from civicloop.servicerequests import selectors
 
 CACHE_ALIAS = "open311"
+# Changed whenever what a list shows changes (2: media_url only http/https), so a shared cache never
+# serves an answer rendered by older code.
+KEY_PREFIX = "open311-list-2:"
 
 
 def _key(filters: selectors.RequestFilters, fmt: str, version: str) -> str:
     if filters.window_moves:  # "now" is in the window, not in the question
         filters = replace(filters, start=None, end=None)
     question = repr((filters, fmt, translation.get_language(), version))
-    return "open311-list:" + hashlib.blake2b(question.encode(), digest_size=16).hexdigest()
+    return KEY_PREFIX + hashlib.blake2b(question.encode(), digest_size=16).hexdigest()
 
 
 def _still_in_window(oldest: datetime | None, filters: selectors.RequestFilters) -> bool:

@@ -15,7 +15,7 @@ from django.conf import settings
 from django.http import HttpResponse
 from django.utils import timezone
 
-from civicloop.core.text import contact_details_mask
+from civicloop.core.text import contact_details_mask, web_address
 from civicloop.servicerequests.models import Service, ServiceRequest
 from civicloop.servicerequests.selectors import PublicRow
 
@@ -133,7 +133,8 @@ def request_public(row: PublicRow, zone: tzinfo, *, extensions: bool = False) ->
         "zipcode": "",
         "lat": row["latitude"],
         "long": row["longitude"],
-        "media_url": row["media_url"] or None,
+        # Rows stored before media_url was checked may hold javascript: and the like: never passed on.
+        "media_url": web_address(row["media_url"]) or None,
     }
     if extensions:
         summaries = dict(ServiceRequest.Detailed.choices)

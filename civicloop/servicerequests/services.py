@@ -20,6 +20,8 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError, NotFound
+from civicloop.core.images import ImageRejected, SanitisedImage, image_sanitise
+from civicloop.core.text import web_address
 from civicloop.places.selectors import community_area_for_point
 from civicloop.servicerequests.catalog import DEFINITIONS, KEYWORDS, NAMES_ES, department_for
 from civicloop.servicerequests.models import (
@@ -42,6 +44,15 @@ from civicloop.topics.models import Topic
 DATA_FILE = Path(__file__).resolve().parent / "data" / "chicago_service_codes.json"
 DESCRIPTION_MAX = 4000
 STRING_MAX = 200
+MEDIA_URL_MAX = 500
+PHOTO_FIELDS = (
+    "photo",
+    "photo_width",
+    "photo_height",
+    "photo_thumbnail",
+    "photo_thumbnail_width",
+    "photo_thumbnail_height",
+)
 CLOSING = {
     ServiceRequest.Detailed.COMPLETED,
     ServiceRequest.Detailed.CANNOT_COMPLETE,
@@ -190,6 +201,22 @@ def _checked(attribute: ServiceAttribute, values: list[str]) -> Any:
     return value
 
 
+def _media_url(given: str) -> str:
+    """The photo link an Open311 client sent: an http or https address, never javascript: or data:."""
+    url = given.strip()
+    if not url:
+        return ""
+    if len(url) > MEDIA_URL_MAX:
+        raise ServiceRequestInvalid(
+            _("media_url is longer than %(limit)d characters.") % {"limit": MEDIA_URL_MAX}, field="media_url"
+        )
+    if not web_address(url):
+        raise ServiceRequestInvalid(
+            _("media_url must be a web address starting with http:// or https://."), field="media_url"
+        )
+    return url
+
+
 def _contact(data: RequestInput) -> tuple[str, str]:
     email = data.email.strip().lower()
     if email:
@@ -209,10 +236,77 @@ def _contact(data: RequestInput) -> tuple[str, str]:
     return email, phone
 
 
+def _photo_attach(request: ServiceRequest, photo: SanitisedImage) -> None:
+    """Store the display copy and the thumbnail on `request` (saved by the caller)."""
+    extension = photo.extension
+    request.photo.save(f"{request.pk}-photo.{extension}", photo.display, save=False)
+    request.photo_width, request.photo_height = photo.display_size
+    request.photo_thumbnail.save(f"{request.pk}-photo-thumbnail.{extension}", photo.thumbnail, save=False)
+    request.photo_thumbnail_width, request.photo_thumbnail_height = photo.thumbnail_size
+
+
+@dataclass(frozen=True)
+class PhotoCleanup:
+    cleaned: int
+    removed: int
+
+
+def request_photos_clean(*, batch_size: int = 100) -> PhotoCleanup:
+    """Photos stored before uploads were re-encoded (no thumbnail yet): re-encoded now from their pixels.
+
+    Each is replaced by a copy with no metadata (no GPS position) plus a thumbnail; one that cannot be
+    read as an image is taken down rather than left public as uploaded. Safe to run again.
+    """
+    cleaned = removed = 0
+    last_id = 0
+    while True:
+        batch = list(
+            ServiceRequest.objects.filter(pk__gt=last_id, photo_thumbnail="")
+            .exclude(photo="")
+            .order_by("pk")
+            .only("pk", "photo")[:batch_size]
+        )
+        if not batch:
+            return PhotoCleanup(cleaned=cleaned, removed=removed)
+        for request in batch:
+            last_id = request.pk
+            original = request.photo.name
+            try:
+                with request.photo.open("rb") as stored:
+                    photo = image_sanitise(stored)
+            except (ImageRejected, OSError):
+                photo = None
+            if photo is None:
+                request.photo = ""  # type: ignore[assignment]
+                ServiceRequest.objects.filter(pk=request.pk).update(photo="")
+                removed += 1
+            else:
+                _photo_attach(request, photo)
+                ServiceRequest.objects.filter(pk=request.pk).update(
+                    photo=request.photo.name,
+                    photo_width=request.photo_width,
+                    photo_height=request.photo_height,
+                    photo_thumbnail=request.photo_thumbnail.name,
+                    photo_thumbnail_width=request.photo_thumbnail_width,
+                    photo_thumbnail_height=request.photo_thumbnail_height,
+                )
+                cleaned += 1
+            request.photo.storage.delete(original)
+
+
 def service_request_create(
-    *, data: RequestInput, api_client: ApiClient | None = None, photo: Any = None, now: datetime | None = None
+    *,
+    data: RequestInput,
+    api_client: ApiClient | None = None,
+    photo: SanitisedImage | None = None,
+    now: datetime | None = None,
 ) -> ServiceRequest:
-    """File a request. Raises NotFound (unknown service) or ServiceRequestInvalid; stores nothing then."""
+    """File a request. Raises NotFound (unknown service) or ServiceRequestInvalid; stores nothing then.
+
+    A photo must come from core.images.image_sanitise: it is public at once, so never the upload itself.
+    """
+    if photo is not None and not isinstance(photo, SanitisedImage):
+        raise TypeError("photo must be a SanitisedImage from core.images.image_sanitise")
     service = Service.objects.filter(code=data.service_code.strip(), active=True).first()
     if service is None:
         raise NotFound(f"No service with code {data.service_code!r}.")
@@ -220,6 +314,7 @@ def service_request_create(
         raise ServiceRequestInvalid(
             f"description is longer than {DESCRIPTION_MAX} characters.", field="description"
         )
+    media_url = _media_url(data.media_url)
     latitude, longitude, area = _location(data)
     values = _attribute_values(service, data.attributes)
     email, phone = _contact(data)
@@ -237,7 +332,7 @@ def service_request_create(
             address_id=data.address_id.strip()[:100],
             community_area=area,
             attribute_values=values,
-            media_url=data.media_url.strip()[:500],
+            media_url=media_url,
             agency_responsible=service.department,
             channel=data.channel,
             api_client=api_client,
@@ -252,11 +347,11 @@ def service_request_create(
             updated_at=moment,
             expected_at=moment + timedelta(hours=service.sla_hours),
         )
-        if photo is not None:
-            request.photo.save(f"{request.pk}-{photo.name}", photo, save=False)
         # Chicago-style id, e.g. 26-00001234: the year, then the row number.
         request.public_id = f"{moment:%y}-{request.pk:08d}"
-        request.save(update_fields=["public_id", "photo"])
+        if photo is not None:
+            _photo_attach(request, photo)
+        request.save(update_fields=["public_id", *PHOTO_FIELDS])
         StatusChange.objects.create(
             request=request,
             status=request.status,

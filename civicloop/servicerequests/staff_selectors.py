@@ -81,6 +81,9 @@ QUEUE_FIELDS = (
     "assigned_to__username",
     "assigned_to__first_name",
     "assigned_to__last_name",
+    "photo_thumbnail",
+    "photo_thumbnail_width",
+    "photo_thumbnail_height",
 )
 
 

@@ -19,6 +19,7 @@ from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.models import User
 from civicloop.accounts.permissions import Capability
 from civicloop.core.errors import NotFound
+from civicloop.core.text import web_address
 from civicloop.servicerequests import staff_selectors
 from civicloop.servicerequests.models import ServiceRequest
 from civicloop.servicerequests.services import (
@@ -41,7 +42,6 @@ from civicloop.servicerequests.staff_forms import (
 from civicloop.servicerequests.staff_selectors import QueueScope
 
 PAGE_SIZE = 50
-WEB_SCHEMES = ("https://", "http://")
 FORM_PREFIXES = {"status": "status", "duplicate": "duplicate", "assign": "assign"}
 
 
@@ -178,8 +178,8 @@ def _detail_page(
         "answers": staff_selectors.request_answers(service_request, language=language),
         "timeline": service_request.changes.all(),
         "duplicates": service_request.duplicates.all(),
-        # Open311 clients send media_url unchecked: link only web addresses, never javascript: and the like.
-        "media_link": service_request.media_url if service_request.media_url.startswith(WEB_SCHEMES) else "",
+        # Rows stored before media_url was checked may hold javascript: and the like: link web addresses only.
+        "media_link": web_address(service_request.media_url),
         "language": language,
         **forms,
     }

@@ -4,7 +4,13 @@ from hypothesis import assume, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from civicloop.core.text import contact_details_mask, markdown_to_safe_html, plain_text, readability
+from civicloop.core.text import (
+    contact_details_mask,
+    markdown_to_safe_html,
+    plain_text,
+    readability,
+    web_address,
+)
 
 XSS_PAYLOADS = [
     "<script>alert(1)</script>",
@@ -99,3 +105,33 @@ def test_the_digit_count_shortcut_never_lets_a_phone_number_through(text):
 )
 def test_contact_details_are_masked(text, masked):
     assert contact_details_mask(text) == masked
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://photos.example.org/hole.jpg", "http://example.org", "HTTPS://EXAMPLE.ORG/A?b=c#d"],
+)
+def test_web_address_keeps_http_and_https_addresses(url):
+    assert web_address(url) == url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "",
+        "javascript:alert(1)",
+        "JavaScript:alert(1)",
+        "java\tscript:alert(1)",
+        "\x01javascript:alert(1)",
+        "data:text/html,<script>alert(1)</script>",
+        "vbscript:msgbox(1)",
+        "file:///etc/passwd",
+        "ftp://example.org/a.jpg",
+        "https:javascript:alert(1)",  # a web scheme but no host
+        "https:///path-only",
+        "//example.org/a.jpg",
+        "http://[::1",
+    ],
+)
+def test_web_address_refuses_every_other_link(url):
+    assert web_address(url) == ""

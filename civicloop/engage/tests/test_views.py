@@ -1,5 +1,6 @@
 """Engage pages: refusals, bad input, inert HTML, honeypot, rate limits, magic link, constant queries."""
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -356,3 +357,28 @@ def test_after_commenting_the_resident_lands_on_the_page_with_the_comment(questi
 
     comment = Comment.objects.get(body="Fifth, on page three")
     assert response["Location"] == f"{idea.get_absolute_url()}?page=3#comment-{comment.pk}"
+
+
+@pytest.mark.parametrize("visibility", [Space.Visibility.STAFF, Space.Visibility.INVITE])
+def test_an_idea_in_a_closed_space_is_not_found_like_a_missing_one(visibility):
+    question = make_question(make_space(visibility, title="Private"))
+    insider = make_resident("insider@example.org", name="Insider")
+    space_invitees_add(space=question.space, contacts=["insider@example.org"])
+    idea = Idea.objects.create(
+        question=question, author=insider, title="Inside", body="Not public.", created_at=timezone.now()
+    )
+    outsider = client_for(make_resident("out@example.org", name="Out"))
+    missing_id = Idea.objects.order_by("-pk").values_list("pk", flat=True)[0] + 1000
+
+    for client in (Client(), outsider):
+        existing = client.get(f"/ideas/{idea.pk}/")
+        missing = client.get(f"/ideas/{missing_id}/")
+        comment = client.post(f"/ideas/{idea.pk}/comments/", {"body": "Hello"})
+        assert existing.status_code == missing.status_code == comment.status_code == 404
+        assert without_csrf(existing) == without_csrf(missing)
+
+
+def without_csrf(response):
+    """The page less what differs by request anyway: the CSRF token and the language form's own path."""
+    page = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
+    return re.sub(r'name="next" type="hidden" value="[^"]*"', "", page)

@@ -602,3 +602,74 @@ def test_random_input_never_crashes(client, catalogue, api_key, form, use_real_c
     fetched = client.get("/open311/v2/requests.xml", form)
     assert fetched.status_code in (200, 400, 404), fetched.content
     ET.fromstring(fetched.content)
+
+
+# media_url: web addresses only (issue 23) --------------------------------------------------------
+
+NOT_WEB_ADDRESSES = [
+    "javascript:alert(document.cookie)",
+    "JavaScript:alert(1)",
+    " java\tscript:alert(1)",
+    "data:text/html;base64,PHNjcmlwdD5hbGVydCgxKTwvc2NyaXB0Pg==",
+    "vbscript:msgbox(1)",
+    "file:///etc/passwd",
+    "ftp://example.org/hole.jpg",
+    "https:javascript:alert(1)",
+    "//example.org/hole.jpg",
+    "hole.jpg",
+]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("media_url", NOT_WEB_ADDRESSES)
+def test_post_with_a_media_url_that_is_not_a_web_address_is_400_and_stores_nothing(
+    client, catalogue, api_key, fmt, media_url
+):
+    form = pothole_form(catalogue, api_key, media_url=media_url)
+
+    response = client.post(f"/open311/v2/requests.{fmt}", form)
+
+    assert_error(response, 400, fmt, "media_url")
+    assert not ServiceRequest.objects.exists()
+
+
+def test_post_with_a_media_url_too_long_to_keep_whole_is_400(client, catalogue, api_key):
+    form = pothole_form(catalogue, api_key, media_url="https://example.org/" + "a" * 500)
+
+    assert_error(client.post("/open311/v2/requests.json", form), 400, "json", "media_url")
+    assert not ServiceRequest.objects.exists()
+
+
+def test_post_with_a_web_media_url_keeps_it_and_returns_it(client, catalogue, api_key):
+    form = pothole_form(catalogue, api_key, media_url="https://photos.example.org/hole.jpg?size=large")
+
+    posted = client.post("/open311/v2/requests.json", form)
+
+    created = posted.json()[0]["service_request_id"]
+    _, body = get_json(client, f"/open311/v2/requests/{created}.json")
+    assert body[0]["media_url"] == "https://photos.example.org/hole.jpg?size=large"
+
+
+@pytest.mark.parametrize(
+    "media_url", ["javascript:alert(document.cookie)", "data:text/html,<script>x</script>"]
+)
+def test_a_stored_media_url_that_is_not_a_web_address_is_never_returned(client, catalogue, media_url):
+    bad = file_request(catalogue, description="Stored by older code")
+    good = file_request(catalogue, media_url="http://photos.example.org/hole.jpg")
+    # As older code stored what a client sent; a direct update, as a row restored from a backup.
+    ServiceRequest.objects.filter(pk=bad.pk).update(media_url=media_url)
+    lists = ["/open311/v2/requests", "/open311/v2/requests", f"/open311/v2/requests/{bad.public_id}"]
+
+    for path in lists:  # the list twice: fresh, then from the cache
+        for extensions in ("", "true"):
+            response, body = get_json(client, f"{path}.json", extensions=extensions)
+            rows = {row["service_request_id"]: row for row in body}
+            assert rows[bad.public_id]["media_url"] is None
+            assert good.public_id not in rows or rows[good.public_id]["media_url"] == good.media_url
+            response, root = get_xml(client, f"{path}.xml", extensions=extensions)
+            by_id = {item.findtext("service_request_id"): item for item in root.findall("request")}
+            assert by_id[bad.public_id].findtext("media_url") == ""
+            assert (
+                good.public_id not in by_id or by_id[good.public_id].findtext("media_url") == good.media_url
+            )
+            assert media_url.split(":")[0].encode() + b":" not in response.content

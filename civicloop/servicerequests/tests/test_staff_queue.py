@@ -1,17 +1,19 @@
 """The staff 311 queues: department scoping, filters and sorting, SLA breaches, bulk close, status changes,
 duplicates (merging followers), assignment, roles, CSRF and escaping."""
 
+import io
 import re
 from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
-from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.utils import timezone
 
 from civicloop.accounts.models import Role, User
 from civicloop.accounts.services import staff_user_ensure
+from civicloop.core.images import image_sanitise
+from civicloop.core.tests import image_samples as samples
 from civicloop.delivery.models import Delivery
 from civicloop.places.selectors import community_area_index_clear
 from civicloop.servicerequests.models import Follower, ServiceRequest, StatusChange
@@ -27,7 +29,6 @@ pytestmark = pytest.mark.django_db
 PASSWORD = "a-long-test-password-1"
 PILSEN = {"latitude": "41.8575", "longitude": "-87.6563"}  # Lower West Side
 LOOP = {"latitude": "41.8818", "longitude": "-87.6278"}
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 TRANSPORTATION = "Transportation"
 WATER = "Water Management"
 QUEUE = "/staff/requests/"
@@ -449,7 +450,7 @@ def test_bulk_close_of_requests_already_closed_says_nothing_was_closed(roads_cli
 def test_the_staff_page_shows_contact_details_answers_photo_and_the_whole_timeline(
     roads_client, roads, catalogue
 ):
-    photo = SimpleUploadedFile("hole.png", PNG, content_type="image/png")
+    photo = image_sanitise(io.BytesIO(samples.plain("PNG")))
     request = service_request_create(
         data=RequestInput(
             service_code=catalogue["Pothole in Street Complaint"].code,
@@ -493,8 +494,9 @@ def test_what_residents_typed_is_escaped(roads_client, catalogue):
         catalogue,
         description="<script>alert('x')</script>",
         first_name="<b>Bold</b>",
-        media_url="javascript:alert(1)",
     )
+    # Stored before media_url was checked (issue 23): the page must still never link it.
+    ServiceRequest.objects.filter(pk=request.pk).update(media_url="javascript:alert(1)")
     service_request_status_change(
         request=request, detailed_status="acknowledged", note="<img src=x onerror=1>"
     )
