@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "civicloop.servicerequests",
     "civicloop.engage",
     "civicloop.moderation",
+    "civicloop.assistant",
 ]
 
 MIDDLEWARE = [
@@ -241,6 +242,8 @@ MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social").rstrip("/")
 BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
 BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
+# The assistant (texts and /assistant/): a conversation idle this long forgets the step it was at.
+ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
 # The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
 UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
 

@@ -12,10 +12,12 @@ urlpatterns = [
     path("staff/", include("civicloop.accounts.urls")),
     path("open311/", include("civicloop.servicerequests.open311_urls")),
     path("", include("civicloop.delivery.webhook_urls")),
+    path("", include("civicloop.assistant.webhook_urls")),
     path("", include("civicloop.subscriptions.urls")),
     path("", include("civicloop.servicerequests.urls")),
     path("", include("civicloop.engage.urls")),
     path("", include("civicloop.moderation.urls")),
+    path("", include("civicloop.assistant.urls")),
     path("", include("civicloop.announcements.urls")),
 ]
 # Residents' photos, served by Django only in DEBUG (production: the web server serves MEDIA_ROOT).

@@ -2,29 +2,14 @@
 
 import logging
 
-from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseForbidden
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
-from twilio.request_validator import RequestValidator
 
 from civicloop.delivery.receipts import delivery_receipt_record
+from civicloop.integrations.sms.twilio import twilio_signature_valid
 
 logger = logging.getLogger(__name__)
-
-
-def twilio_signature_valid(request: HttpRequest) -> bool:
-    """True when X-Twilio-Signature signs the public URL Twilio called and the POST params.
-
-    The URL is rebuilt from settings.SITE_URL (not the Host header, which a proxy may rewrite).
-    No auth token configured means nothing is valid.
-    """
-    token = getattr(settings, "TWILIO_AUTH_TOKEN", "")
-    signature = request.headers.get("X-Twilio-Signature", "")
-    if not token or not signature:
-        return False
-    url = settings.SITE_URL + request.get_full_path()
-    return bool(RequestValidator(token).validate(url, request.POST, signature))
 
 
 @csrf_exempt  # Twilio cannot send a CSRF token; the signature authenticates the request instead

@@ -8,7 +8,10 @@ from typing import Any
 from urllib.parse import quote
 
 import requests
+from django.conf import settings
+from django.http import HttpRequest
 from django.utils import timezone
+from twilio.request_validator import RequestValidator
 
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
 
@@ -151,3 +154,17 @@ def _json_object(response: requests.Response) -> dict[str, Any] | None:
     except ValueError:
         return None
     return payload if isinstance(payload, dict) else None
+
+
+def twilio_signature_valid(request: HttpRequest) -> bool:
+    """True when X-Twilio-Signature signs the public URL Twilio called and the POST params.
+
+    The URL is rebuilt from settings.SITE_URL (not the Host header, which a proxy may rewrite).
+    No auth token configured means nothing is valid.
+    """
+    token = getattr(settings, "TWILIO_AUTH_TOKEN", "")
+    signature = request.headers.get("X-Twilio-Signature", "")
+    if not token or not signature:
+        return False
+    url = settings.SITE_URL + request.get_full_path()
+    return bool(RequestValidator(token).validate(url, request.POST, signature))

@@ -15,6 +15,7 @@ from civicloop.announcements.services import (
     announcement_publish,
     announcement_schedule,
 )
+from civicloop.assistant.services.knowledge import faq_demo_load
 from civicloop.core.demo_content import (
     DEMO_ANNOUNCEMENTS,
     DEMO_PASSWORD,
@@ -265,11 +266,13 @@ class Command(BaseCommand):
         ideas = demo_engage_ensure(
             User.objects.get(username="admin"), User.objects.get(username="department")
         )
+        faq = faq_demo_load()
         total = Announcement.objects.count()
         self.stdout.write(
             f"Demo city ready: {areas} community areas, {topics} topics, "
             f"{total} announcements ({created} new), {subscribers} demo subscribers, "
-            f"{services} 311 services, {requests} 311 requests, {ideas} ideas."
+            f"{services} 311 services, {requests} 311 requests, {ideas} ideas, "
+            f"{faq.created + faq.updated + faq.unchanged} answers for the assistant."
         )
         self.stdout.write(f"Demo staff logins at /staff/ (password for all: {DEMO_PASSWORD}):")
         for username, _email, role, name in DEMO_STAFF:

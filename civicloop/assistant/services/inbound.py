@@ -1,0 +1,109 @@
+"""A text in, a reply out: store it, act once per provider message, compliance first, then the engine.
+
+`inbound_sms_handle` is what the Twilio webhook calls. Every message in and every reply is stored in
+the number's conversation before the reply leaves, so a retried webhook (the same MessageSid) gets the
+same reply back and nothing acts twice.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import phonenumbers
+from django.db import transaction
+from django.utils import timezone
+
+from civicloop.assistant.models import AssistantMessage, Conversation
+from civicloop.assistant.services.compliance import compliance_handle
+from civicloop.assistant.services.conversations import conversation_locked
+from civicloop.assistant.services.engine import conversation_reply
+from civicloop.core.errors import DomainError
+from civicloop.core.sms import sms_fit, sms_max_segments
+
+BODY_MAX = 1600  # Twilio's own limit for one message: anything longer is cut, never refused
+MEDIA_MAX = 10
+
+
+class InboundInvalid(DomainError):
+    """A webhook that does not carry a text from a phone number (answered with an empty reply)."""
+
+
+@dataclass(frozen=True)
+class InboundReply:
+    """The reply to send back in the webhook's response ("" sends nothing) and what it was."""
+
+    text: str
+    handled_as: str
+    repeated: bool = False
+
+
+def _phone(number: str) -> str:
+    try:
+        parsed = phonenumbers.parse(number.strip(), "US")
+    except phonenumbers.NumberParseException as error:
+        raise InboundInvalid("not a phone number") from error
+    if not phonenumbers.is_possible_number(parsed):
+        raise InboundInvalid("not a phone number")
+    return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _previous_reply(message_sid: str) -> InboundReply | None:
+    earlier = AssistantMessage.objects.filter(
+        direction=AssistantMessage.Direction.IN, provider_message_id=message_sid
+    ).first()
+    if earlier is None:
+        return None
+    reply = earlier.replies.order_by("id").first()
+    return InboundReply(text=reply.body if reply else "", handled_as=earlier.handled_as, repeated=True)
+
+
+def inbound_sms_handle(
+    *,
+    message_sid: str,
+    from_number: str,
+    body: str,
+    media: list[dict[str, str]] | None = None,
+    now: datetime | None = None,
+) -> InboundReply:
+    """Store a text from a resident and decide the reply; the same `message_sid` twice acts once.
+
+    Compliance keywords (STOP, START, HELP and their kin) come before anything else. The reply is fitted
+    to the per-message segment budget (SMS_MAX_SEGMENTS). Raises InboundInvalid for a webhook with no
+    message id or phone number; nothing is stored then.
+    """
+    if not message_sid.strip():
+        raise InboundInvalid("no message id")
+    phone = _phone(from_number)
+    moment = now or timezone.now()
+    body = body[:BODY_MAX]
+    with transaction.atomic():
+        conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
+        repeated = _previous_reply(message_sid)
+        if repeated is not None:
+            return repeated
+        inbound = AssistantMessage.objects.create(
+            conversation=conversation,
+            direction=AssistantMessage.Direction.IN,
+            body=body,
+            provider_message_id=message_sid[:64],
+            media=(media or [])[:MEDIA_MAX],
+            created_at=moment,
+        )
+        compliance = compliance_handle(conversation=conversation, body=body, now=moment)
+        if compliance is not None:
+            text, handled_as = compliance.text, compliance.handled_as
+        else:
+            engine = conversation_reply(conversation, body)
+            text, handled_as = engine.text, engine.handled_as
+        text = sms_fit(text, max_segments=sms_max_segments()) if text else ""
+        AssistantMessage.objects.filter(pk=inbound.pk).update(handled_as=handled_as)
+        if text:
+            AssistantMessage.objects.create(
+                conversation=conversation,
+                direction=AssistantMessage.Direction.OUT,
+                body=text,
+                in_reply_to=inbound,
+                handled_as=handled_as,
+                created_at=moment,
+            )
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
+    return InboundReply(text=text, handled_as=handled_as)

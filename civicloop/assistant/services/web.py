@@ -1,0 +1,42 @@
+"""The assistant on the web (/assistant/): the same engine as by text, one conversation per visitor."""
+
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone, translation
+
+from civicloop.assistant.models import AssistantMessage, Conversation
+from civicloop.assistant.services.compliance import HELP_WORDS, help_text, keyword_of
+from civicloop.assistant.services.conversations import conversation_locked
+from civicloop.assistant.services.engine import EngineReply, conversation_reply
+
+WEB_BODY_MAX = 1000
+
+
+def web_message_handle(*, web_key: str, body: str, language: str, now: datetime | None = None) -> EngineReply:
+    """Store a web visitor's message and the assistant's answer (the engine's, or HELP's)."""
+    moment = now or timezone.now()
+    body = body.strip()[:WEB_BODY_MAX]
+    with transaction.atomic():
+        conversation = conversation_locked(
+            channel=Conversation.Channel.WEB, web_key=web_key, language=language, moment=moment
+        )
+        inbound = AssistantMessage.objects.create(
+            conversation=conversation, direction=AssistantMessage.Direction.IN, body=body, created_at=moment
+        )
+        if any(keyword_of(body) in words for words in HELP_WORDS.values()):
+            with translation.override(conversation.language or language):
+                reply = EngineReply(help_text(), "help")
+        else:
+            reply = conversation_reply(conversation, body)
+        AssistantMessage.objects.filter(pk=inbound.pk).update(handled_as=reply.handled_as)
+        AssistantMessage.objects.create(
+            conversation=conversation,
+            direction=AssistantMessage.Direction.OUT,
+            body=reply.text,
+            in_reply_to=inbound,
+            handled_as=reply.handled_as,
+            created_at=moment,
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
+    return reply
