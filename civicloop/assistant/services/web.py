@@ -14,12 +14,18 @@ WEB_BODY_MAX = 1000
 
 
 def web_message_handle(*, web_key: str, body: str, language: str, now: datetime | None = None) -> EngineReply:
-    """Store a web visitor's message and the assistant's answer (the engine's, or HELP's)."""
+    """Store a web visitor's message and the assistant's answer (the engine's, or HELP's).
+
+    `language` is the page's: HELP is answered in it until the visitor chooses one (LANG ES).
+    """
     moment = now or timezone.now()
     body = body.strip()[:WEB_BODY_MAX]
     with transaction.atomic():
         conversation = conversation_locked(
-            channel=Conversation.Channel.WEB, web_key=web_key, language=language, moment=moment
+            # No language yet: a page's language may be only the browser's; each question's own counts.
+            channel=Conversation.Channel.WEB,
+            web_key=web_key,
+            moment=moment,
         )
         inbound = AssistantMessage.objects.create(
             conversation=conversation, direction=AssistantMessage.Direction.IN, body=body, created_at=moment

@@ -161,3 +161,11 @@ def test_the_web_conversation_page_costs_constant_queries(small_faq, django_asse
 
     with django_assert_max_num_queries(3):
         browser.get("/assistant/")
+
+
+def test_a_spanish_question_on_an_english_page_is_answered_in_spanish(small_faq):
+    browser = Client()
+    browser.post("/assistant/", {"message": "cuando recogen la basura en mi casa"}, HTTP_ACCEPT_LANGUAGE="en")
+
+    assert Conversation.objects.get().language == ""
+    assert "/assistant/faq/garbage-day-es/" in browser.get("/assistant/").content.decode()
