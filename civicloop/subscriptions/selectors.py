@@ -149,3 +149,14 @@ def consent_text(*, action: str, language: str) -> str:
                 "message. You can subscribe again at any time."
             ) % {"city": city}
     raise ValueError(f"no consent text for action {action!r}")
+
+
+def subscriber_for_phone(phone: str) -> Subscriber | None:
+    """The subscriber a mobile number (E.164) belongs to, with topics and areas loaded, or None."""
+    point = (
+        ContactPoint.objects.filter(kind=ContactPoint.Kind.SMS, value=phone)
+        .select_related("subscriber")
+        .prefetch_related("subscriber__topics", "subscriber__areas")
+        .first()
+    )
+    return point.subscriber if point else None

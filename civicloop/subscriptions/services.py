@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 CHANNEL_WEB = "web"
 CHANNEL_EMAIL_ONE_CLICK = "email-one-click"
+CHANNEL_SMS = "sms"
 
 
 def _ids(items: Iterable[Model | int | str]) -> set[int]:
@@ -250,6 +251,41 @@ def subscription_confirm(*, token: str, consent_language: str | None = None) -> 
             action=ConsentRecord.Action.CONFIRM,
             channel=CHANNEL_WEB,
             language=language_supported(consent_language or subscriber.language),
+        )
+    return subscriber
+
+
+def subscription_confirm_by_text(*, phone: str, reply: str, language: str) -> Subscriber | None:
+    """The number replied YES: its pending subscription becomes active and the number confirmed.
+
+    Texting from the number proves it is theirs, as opening the link proves an email address. The
+    "confirm" ConsentRecord notes the channel (sms), the confirmation wording in their language and
+    what they replied. None (nothing changes) when the number has nothing waiting to be confirmed.
+    """
+    with transaction.atomic():
+        point = (
+            ContactPoint.objects.select_for_update()
+            .select_related("subscriber")
+            .filter(kind=ContactPoint.Kind.SMS, value=phone)
+            .first()
+        )
+        if point is None:
+            return None
+        subscriber = point.subscriber
+        if subscriber.status != Subscriber.Status.PENDING:
+            return None
+        now = timezone.now()
+        ContactPoint.objects.filter(pk=point.pk).update(confirmed_at=now, updated_at=now)
+        subscriber.status, subscriber.confirmed_at = Subscriber.Status.ACTIVE, now
+        subscriber.save(update_fields=["status", "confirmed_at", "updated_at"])
+        language = language_supported(language)
+        wording = consent_text(action=ConsentRecord.Action.CONFIRM, language=language)
+        _consent_record(
+            subscriber=subscriber,
+            action=ConsentRecord.Action.CONFIRM,
+            channel=CHANNEL_SMS,
+            language=language,
+            text=f"{wording}\n[{reply.strip()[:160]}]",
         )
     return subscriber
 

@@ -18,9 +18,15 @@ from django.utils.translation import gettext as _
 from civicloop.assistant.models import Conversation
 from civicloop.assistant.services.compliance import folded, keyword_of
 from civicloop.core.errors import NotFound
+from civicloop.core.sms import sms_fit, sms_max_segments
 from civicloop.servicerequests.web_selectors import service_request_for_tracking
+from civicloop.subscriptions.models import Subscriber
+from civicloop.subscriptions.selectors import subscriber_for_phone, subscription_links
+from civicloop.subscriptions.services import subscription_confirm_by_text
 
 RESTART_WORDS = {"MENU", "RESTART", "INICIO", "REINICIAR"}
+CONFIRM_WORDS = {"YES", "SI"}
+ALERTS_WORDS = {"ALERTS", "ALERTAS"}
 STEP_MENU = "faq_menu"
 # A conversation left this long forgets where it was (and says so on the next message).
 IDLE_DEFAULT = timedelta(hours=2)
@@ -66,6 +72,44 @@ def _status_reply(number: str) -> EngineReply:
     return EngineReply(f"{text} {settings.SITE_URL}{request.get_absolute_url()}", "status")
 
 
+def _alerts_summary(subscriber: Subscriber, *, before: str = "") -> str:
+    """What a number gets, in the active language: topics, areas, frequency, and the link to change it
+    (kept whole at the end, the words trimmed if the text must be shorter)."""
+    spanish = translation.get_language() == "es"
+    topics = ", ".join(topic.name_es if spanish else topic.name_en for topic in subscriber.topics.all())
+    areas = _("all of Chicago") if subscriber.all_areas else ", ".join(a.name for a in subscriber.areas.all())
+    summary = _("You get texts about: %(topics)s. Where: %(areas)s. How often: %(frequency)s.") % {
+        "topics": topics or _("no topics yet"),
+        "areas": areas or _("no area yet"),
+        "frequency": subscriber.get_frequency_display(),
+    }
+    link = subscription_links(subscriber)["preferences_url"]
+    return sms_fit(f"{before} {summary}".strip(), link=link, max_segments=sms_max_segments())
+
+
+def _subscription_reply(conversation: Conversation, body: str) -> EngineReply | None:
+    """YES / SÍ confirms the number's pending subscription; ALERTS says what it gets. None otherwise."""
+    word = keyword_of(body)
+    if word in CONFIRM_WORDS:
+        language = conversation.language or ("es" if word == "SI" else "en")
+        subscriber = subscription_confirm_by_text(phone=conversation.phone, reply=body, language=language)
+        if subscriber is None:
+            return None
+        with translation.override(language):
+            confirmed = _("Confirmed: you will get the updates you chose.")
+            return EngineReply(_alerts_summary(subscriber, before=confirmed), "subscription_confirmed")
+    if word in ALERTS_WORDS:
+        subscriber = subscriber_for_phone(conversation.phone)
+        if subscriber is None or subscriber.status != Subscriber.Status.ACTIVE:
+            return EngineReply(
+                _("This number gets no updates yet. Choose topics and areas at %(site)s/subscribe/")
+                % {"site": settings.SITE_URL},
+                "alerts",
+            )
+        return EngineReply(_alerts_summary(subscriber), "alerts")
+    return None
+
+
 def _knowledge_reply(conversation: Conversation, body: str) -> EngineReply:
     """A question for the knowledge base: an answer, a numbered menu of three, or the way to 311."""
     from civicloop.assistant.selectors import faq_menu_pick, faq_reply  # the knowledge base's reads
@@ -102,6 +146,10 @@ def conversation_reply(conversation: Conversation, body: str) -> EngineReply:
         if keyword_of(body) in RESTART_WORDS:
             _save(conversation)
             return EngineReply(_menu_text(), "menu")
+        if conversation.channel == Conversation.Channel.SMS:
+            subscription = _subscription_reply(conversation, body)
+            if subscription is not None:
+                return subscription
         status_match = _STATUS_RE.match(text)
         if status_match:
             return _status_reply(status_match.group("number"))

@@ -1,0 +1,88 @@
+"""Subscriptions by text: YES / SÍ confirms a phone-only web subscription, ALERTS says what a number gets."""
+
+import pytest
+
+from civicloop.assistant.models import AssistantMessage
+from civicloop.assistant.tests.test_inbound_sms import PHONE, reply_of, send_queued_texts, text
+from civicloop.delivery.models import Delivery, Message
+from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Subscriber
+from civicloop.subscriptions.services import subscription_request
+from civicloop.topics.services import topics_ensure
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _settings(settings):
+    settings.SITE_URL = "https://city.example.org"
+    settings.TWILIO_AUTH_TOKEN = "twilio-auth-token-for-tests-0123"
+    settings.SMS_QUIET_HOURS = ""
+
+
+@pytest.fixture
+def pending_by_phone(db):
+    """A subscription asked for on the web with a mobile number only: pending until confirmed."""
+    topics_ensure()
+    from civicloop.topics.models import Topic
+
+    return subscription_request(
+        email=None,
+        phone="(312) 555-0123",
+        topics=list(Topic.objects.order_by("position")[:2]),
+        areas=[],
+        all_areas=True,
+        language="en",
+        frequency="immediately",
+    )
+
+
+def test_yes_confirms_a_phone_only_subscription_with_a_consent_record(pending_by_phone):
+    reply = reply_of(text("Yes!"))
+
+    subscriber = Subscriber.objects.get(pk=pending_by_phone.pk)
+    point = ContactPoint.objects.get(kind="sms", value=PHONE)
+    consent = ConsentRecord.objects.filter(subscriber=subscriber, action="confirm").get()
+    assert subscriber.status == "active" and point.confirmed_at is not None
+    assert consent.channel == "sms" and "I confirm" in consent.text and "[Yes!]" in consent.text
+    assert reply.startswith("Confirmed") and "https://city.example.org/preferences/" in reply
+
+
+def test_si_confirms_in_spanish(pending_by_phone):
+    reply = reply_of(text("Sí"))
+
+    assert Subscriber.objects.get(pk=pending_by_phone.pk).status == "active"
+    assert ConsentRecord.objects.get(action="confirm").language == "es" and reply
+
+
+def queue_alert() -> Delivery:
+    """An announcement's text to the number, queued: it goes only to confirmed, active subscribers."""
+    message = Message.objects.create(kind=Message.Kind.ANNOUNCEMENT, status=Message.Status.SENDING)
+    point = ContactPoint.objects.get(kind="sms", value=PHONE)
+    return Delivery.objects.create(message=message, contact_point=point, channel="sms", language="en")
+
+
+def test_once_confirmed_alerts_reach_the_number(pending_by_phone):
+    queue_alert()
+    before = send_queued_texts()
+    reply_of(text("YES"))
+    queue_alert()
+    after = send_queued_texts()
+
+    assert before == [] and after == [PHONE]
+
+
+def test_yes_with_nothing_to_confirm_changes_nothing(db):
+    reply_of(text("YES"))
+
+    assert not Subscriber.objects.exists()
+    assert AssistantMessage.objects.get(direction="in").handled_as != "subscription_confirmed"
+
+
+def test_alerts_says_what_the_number_gets(pending_by_phone):
+    none_yet = reply_of(text("ALERTS"))
+    reply_of(text("YES"))
+    summary = reply_of(text("alerts"))
+
+    topics = list(pending_by_phone.topics.values_list("name_en", flat=True))
+    assert "https://city.example.org/subscribe/" in none_yet
+    assert all(name in summary for name in topics) and "all of Chicago" in summary
