@@ -9,6 +9,7 @@ conversation survives any number of web processes and workers.
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from difflib import get_close_matches
 
 from django.conf import settings
 from django.utils import timezone, translation
@@ -20,13 +21,17 @@ from civicloop.assistant.services.compliance import folded, keyword_of
 from civicloop.core.errors import NotFound
 from civicloop.core.sms import sms_fit, sms_max_segments
 from civicloop.servicerequests.web_selectors import service_request_for_tracking
-from civicloop.subscriptions.models import Subscriber
+from civicloop.subscriptions.models import Frequency, Subscriber
 from civicloop.subscriptions.selectors import subscriber_for_phone, subscription_links
-from civicloop.subscriptions.services import subscription_confirm_by_text
+from civicloop.subscriptions.services import CHANNEL_SMS, subscription_confirm_by_text, subscription_request
+from civicloop.topics.models import Topic
+from civicloop.topics.selectors import topic_list
 
 RESTART_WORDS = {"MENU", "RESTART", "INICIO", "REINICIAR"}
 CONFIRM_WORDS = {"YES", "SI"}
 ALERTS_WORDS = {"ALERTS", "ALERTAS"}
+_SUBSCRIBE_RE = re.compile(r"^\s*(?P<verb>subscribe|alta|suscribir|suscribirme)\b\s*(?P<topic>.*)$")
+_TOPIC_FILLER = {"and", "y", "to", "a", "al", "de", "the", "me", "en", "sobre", "about"}
 STEP_MENU = "faq_menu"
 # A conversation left this long forgets where it was (and says so on the next message).
 IDLE_DEFAULT = timedelta(hours=2)
@@ -87,9 +92,85 @@ def _alerts_summary(subscriber: Subscriber, *, before: str = "") -> str:
     return sms_fit(f"{before} {summary}".strip(), link=link, max_segments=sms_max_segments())
 
 
+def _same_word(typed: str, known: str) -> bool:
+    # "transit" for "transportation", "parque" for "parques", "helth" for "health".
+    return (
+        known.startswith(typed[:5])
+        or typed.startswith(known[:5])
+        or bool(get_close_matches(typed, [known], 1, 0.8))
+    )
+
+
+def topic_for_text(text: str) -> Topic | None:
+    """The one topic a resident's words name ("parks", "transit", "salud"), or None if none or several."""
+    words = [word for word in re.findall(r"[a-z]+", folded(text)) if word not in _TOPIC_FILLER]
+    if not words:
+        return None
+    scores: list[tuple[int, Topic]] = []
+    for topic in topic_list():
+        names = set(re.findall(r"[a-z]+", folded(f"{topic.name_en} {topic.name_es} {topic.slug}")))
+        names -= _TOPIC_FILLER
+        score = sum(
+            any(
+                name.startswith(word[:5])
+                or word.startswith(name[:5])
+                or get_close_matches(word, [name], cutoff=0.8)
+                for name in names
+            )
+            for word in words
+            if len(word) >= 3
+        )
+        if score:
+            scores.append((score, topic))
+    scores.sort(key=lambda pair: -pair[0])
+    if not scores or (len(scores) > 1 and scores[0][0] == scores[1][0]):
+        return None
+    return scores[0][1]
+
+
+def _subscribe_reply(conversation: Conversation, verb: str, words: str) -> EngineReply:
+    """SUBSCRIBE <topic> / ALTA <tema>: the number asks by text, which is its own proof and consent."""
+    language = conversation.language or ("es" if verb == "alta" else "en")
+    with translation.override(language):
+        topic = topic_for_text(words)
+        if topic is None:
+            names = ", ".join(t.name_es if language == "es" else t.name_en for t in topic_list())
+            return EngineReply(
+                _("Which topic? %(topics)s. Reply SUBSCRIBE and a topic, e.g. SUBSCRIBE parks.")
+                % {"topics": names},
+                "subscribe_unclear",
+            )
+        existing = subscriber_for_phone(conversation.phone)
+        areas = list(existing.areas.all()) if existing else []
+        subscription_request(
+            email=None,
+            phone=conversation.phone,
+            topics=[topic],
+            areas=areas,
+            # A new subscriber hears about the whole city until they choose areas; areas chosen stay.
+            all_areas=existing is None or existing.all_areas or not areas,
+            language=existing.language if existing else language,
+            frequency=existing.frequency if existing else Frequency.IMMEDIATELY,
+            consent_language=language,
+            channel=CHANNEL_SMS,
+        )
+        subscriber = subscription_confirm_by_text(
+            phone=conversation.phone, reply=f"{verb} {words}", language=language
+        )
+        subscriber = subscriber or subscriber_for_phone(conversation.phone)
+        assert subscriber is not None
+        added = _("Subscribed to %(topic)s.") % {
+            "topic": topic.name_es if language == "es" else topic.name_en
+        }
+        return EngineReply(_alerts_summary(subscriber, before=added), "subscribed")
+
+
 def _subscription_reply(conversation: Conversation, body: str) -> EngineReply | None:
     """YES / SÍ confirms the number's pending subscription; ALERTS says what it gets. None otherwise."""
     word = keyword_of(body)
+    subscribe = _SUBSCRIBE_RE.match(folded(body))
+    if subscribe:
+        return _subscribe_reply(conversation, subscribe.group("verb"), subscribe.group("topic"))
     if word in CONFIRM_WORDS:
         language = conversation.language or ("es" if word == "SI" else "en")
         subscriber = subscription_confirm_by_text(phone=conversation.phone, reply=body, language=language)

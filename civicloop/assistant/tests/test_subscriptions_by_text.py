@@ -5,6 +5,8 @@ import pytest
 from civicloop.assistant.models import AssistantMessage
 from civicloop.assistant.tests.test_inbound_sms import PHONE, reply_of, send_queued_texts, text
 from civicloop.delivery.models import Delivery, Message
+from civicloop.places.models import CommunityArea
+from civicloop.places.services import community_areas_load
 from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Subscriber
 from civicloop.subscriptions.services import subscription_request
 from civicloop.topics.services import topics_ensure
@@ -86,3 +88,43 @@ def test_alerts_says_what_the_number_gets(pending_by_phone):
     topics = list(pending_by_phone.topics.values_list("name_en", flat=True))
     assert "https://city.example.org/subscribe/" in none_yet
     assert all(name in summary for name in topics) and "all of Chicago" in summary
+
+
+@pytest.mark.parametrize(
+    ("body", "slug"),
+    [("SUBSCRIBE parks", "parks-culture"), ("subscribe transit", "streets-transportation"),
+     ("ALTA salud", "health"), ("alta vivienda", "housing"), ("Subscribe helth", "health")],
+)  # fmt: skip
+def test_subscribe_by_text_adds_a_topic_and_confirms_at_once(db, body, slug):
+    topics_ensure()
+
+    reply = reply_of(text(body))
+
+    subscriber = Subscriber.objects.get()
+    consent = ConsentRecord.objects.filter(subscriber=subscriber).values_list("action", "channel")
+    assert subscriber.status == "active" and subscriber.all_areas
+    assert list(subscriber.topics.values_list("slug", flat=True)) == [slug]
+    assert set(consent) == {("subscribe", "sms"), ("confirm", "sms")}
+    assert "https://city.example.org/preferences/" in reply
+
+
+def test_subscribing_again_adds_topics_and_keeps_the_areas_chosen(pending_by_phone):
+    reply_of(text("YES"))
+    community_areas_load()
+    pending_by_phone.areas.add(CommunityArea.objects.get(number=31))
+    Subscriber.objects.filter(pk=pending_by_phone.pk).update(all_areas=False)
+
+    reply_of(text("subscribe budget"))
+
+    subscriber = Subscriber.objects.get(pk=pending_by_phone.pk)
+    assert "budget" in subscriber.topics.values_list("slug", flat=True) and not subscriber.all_areas
+    assert list(subscriber.areas.values_list("number", flat=True)) == [31]
+    assert subscriber.topics.count() == 3 and Subscriber.objects.count() == 1
+
+
+def test_an_unclear_topic_gets_the_list_of_topics(db):
+    topics_ensure()
+
+    reply = reply_of(text("SUBSCRIBE everything please"))
+
+    assert "Which topic?" in reply and "Health" in reply and not Subscriber.objects.exists()
