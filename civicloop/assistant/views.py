@@ -1,6 +1,5 @@
 import secrets
 
-from django import forms
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -10,7 +9,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.assistant import selectors
-from civicloop.assistant.services.web import WEB_BODY_MAX, web_message_handle
+from civicloop.assistant.forms import ChatForm
+from civicloop.assistant.services.web import web_message_handle
 from civicloop.core.errors import NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.subscriptions.selectors import language_supported
@@ -20,15 +20,6 @@ MESSAGES_SHOWN = 20
 # Per network address and 10 minutes: a library or school shares one address.
 WEB_MESSAGES_PER_ADDRESS = 120
 TOO_MANY = gettext_lazy("Too many messages from your connection. Please wait a few minutes.")
-
-
-class ChatForm(forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Your question"),
-        max_length=WEB_BODY_MAX,
-        widget=forms.TextInput(attrs={"autocomplete": "off"}),
-        error_messages={"required": gettext_lazy("Type a question first.")},
-    )
 
 
 def _visitor_key(request: HttpRequest) -> str:

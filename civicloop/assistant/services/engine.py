@@ -16,6 +16,7 @@ from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from civicloop.assistant import selectors
 from civicloop.assistant.models import Conversation
 from civicloop.assistant.services.compliance import folded, keyword_of
 from civicloop.core.errors import NotFound
@@ -193,14 +194,12 @@ def _subscription_reply(conversation: Conversation, body: str) -> EngineReply | 
 
 def _knowledge_reply(conversation: Conversation, body: str) -> EngineReply:
     """A question for the knowledge base: an answer, a numbered menu of three, or the way to 311."""
-    from civicloop.assistant.selectors import faq_menu_pick, faq_reply  # the knowledge base's reads
-
     if conversation.step == STEP_MENU and keyword_of(body).isdigit():
-        picked = faq_menu_pick(conversation.context.get("menu", []), keyword_of(body))
+        picked = selectors.faq_menu_pick(conversation.context.get("menu", []), keyword_of(body))
         if picked is not None:
             _save(conversation)
             return EngineReply(picked, "faq_menu_pick")
-    reply = faq_reply(body, language=conversation.language or None)
+    reply = selectors.faq_reply(body, language=conversation.language or None)
     if reply.kind == "menu":
         _save(conversation, step=STEP_MENU, context={"menu": reply.menu_ids})
     else:
