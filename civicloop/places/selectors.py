@@ -1,3 +1,6 @@
+import difflib
+import re
+import unicodedata
 from functools import lru_cache
 
 from django.db.models import QuerySet
@@ -10,6 +13,61 @@ from civicloop.places.models import CommunityArea
 
 def community_area_list() -> QuerySet[CommunityArea]:
     return CommunityArea.objects.order_by("name")
+
+
+_AREA_FILLER = {
+    "the",
+    "community",
+    "area",
+    "neighborhood",
+    "neighbourhood",
+    "barrio",
+    "vecindario",
+    "el",
+    "la",
+}
+_AREA_ABBREVIATIONS = {
+    "sq": "square",
+    "mt": "mount",
+    "pk": "park",
+    "n": "north",
+    "s": "south",
+    "e": "east",
+    "w": "west",
+}
+
+
+def _area_compact(text: str) -> str:
+    """'The Lake View community area' -> 'lakeview'; "O'Hare" -> 'ohare' (no accents, case or spaces)."""
+    text = unicodedata.normalize("NFKD", text)
+    text = "".join(char for char in text if not unicodedata.combining(char)).lower()
+    words = re.findall(r"[a-z0-9]+", re.sub(r"['’`]", "", text))
+    return "".join(_AREA_ABBREVIATIONS.get(word, word) for word in words if word not in _AREA_FILLER)
+
+
+def community_area_by_name(text: str) -> CommunityArea | None:
+    """The community area a resident names ("hyde park", "Lakeview", "OHARE", "Englewod"), or None.
+
+    Case, accents, spaces and punctuation do not matter; a small misspelling is forgiven when one area is
+    clearly closest ("Garfield Park" could be East or West: None). Neighbourhoods that are not community
+    areas ("Pilsen", "Wicker Park") give None.
+    """
+    wanted = _area_compact(text or "")
+    if len(wanted) < 3:
+        return None
+    areas = {_area_compact(name): pk for pk, name in CommunityArea.objects.values_list("id", "name")}
+    pk = areas.get(wanted)
+    if pk is None:
+        scored = sorted(
+            ((difflib.SequenceMatcher(None, wanted, compact).ratio(), compact) for compact in areas),
+            reverse=True,
+        )
+        if not scored or scored[0][0] < 0.85:
+            return None
+        if len(scored) > 1 and scored[1][0] >= scored[0][0] - 0.03:
+            return None
+        pk = areas[scored[0][1]]
+    return CommunityArea.objects.get(pk=pk)
 
 
 @lru_cache(maxsize=1)
