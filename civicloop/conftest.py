@@ -74,3 +74,38 @@ def login_in_browser(browser_page: Any, live_server: Any, user: Any) -> None:
     client.force_login(user)
     cookie = client.cookies["sessionid"]
     browser_page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+
+# The city's Mastodon and Bluesky accounts, on local servers speaking each network's protocol.
+SOCIAL_SITE = "https://www.chicago.gov"
+
+
+@pytest.fixture
+def mastodon() -> Iterator[Any]:
+    from civicloop.integrations.tests.fake_mastodon import FakeMastodon
+
+    with FakeMastodon() as server:
+        yield server
+
+
+@pytest.fixture
+def pds() -> Iterator[Any]:
+    from civicloop.integrations.social.bluesky import forget_sessions
+    from civicloop.integrations.tests.fake_bluesky import FakeBlueskyPds
+
+    forget_sessions()
+    with FakeBlueskyPds() as server:
+        yield server
+    forget_sessions()
+
+
+@pytest.fixture
+def networks(settings: Any, mastodon: Any, pds: Any) -> Any:
+    """The city's accounts, on local servers."""
+    settings.SITE_URL = SOCIAL_SITE
+    settings.MASTODON_BASE_URL = mastodon.url
+    settings.MASTODON_ACCESS_TOKEN = mastodon.access_token
+    settings.BLUESKY_PDS_URL = pds.url
+    settings.BLUESKY_HANDLE = pds.handle
+    settings.BLUESKY_APP_PASSWORD = pds.app_password
+    return settings

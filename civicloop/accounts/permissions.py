@@ -12,6 +12,10 @@ class Capability(StrEnum):
     VIEW_SUBSCRIBER_STATS = "view_subscriber_stats"
     WORK_SERVICE_QUEUES = "work_service_queues"
     MODERATE = "moderate"
+    EDIT_KNOWLEDGE_BASE = "edit_knowledge_base"  # the assistant's FAQ entries
+    ANSWER_RESIDENTS = "answer_residents"  # the staff inbox: texts, web chats, social replies
+    # Residents' phone numbers in full (others see the last digits): only roles that must call back.
+    VIEW_CONTACT_DETAILS = "view_contact_details"
     ADMINISTER = "administer"
 
 
@@ -23,6 +27,8 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.COMPOSE_ANNOUNCEMENTS,
             Capability.PUBLISH_ANNOUNCEMENTS,
             Capability.VIEW_SUBSCRIBER_STATS,
+            Capability.EDIT_KNOWLEDGE_BASE,
+            Capability.ANSWER_RESIDENTS,
         }
     ),
     Role.DEPARTMENT: frozenset({Capability.VIEW_CONSOLE, Capability.WORK_SERVICE_QUEUES}),

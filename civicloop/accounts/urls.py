@@ -13,4 +13,6 @@ urlpatterns = [
     path("requests/", include("civicloop.servicerequests.staff_urls")),
     path("engage/", include("civicloop.engage.staff_urls")),
     path("moderation/", include("civicloop.moderation.staff_urls")),
+    path("assistant/", include("civicloop.assistant.staff_urls")),
+    path("inbox/", include("civicloop.assistant.inbox_urls")),
 ]

@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.assistant.faq import external_id_decode, external_id_encode
-from civicloop.assistant.models import FaqEntry
+from civicloop.assistant.models import FaqEntry, InboxCannedReply
 from civicloop.assistant.services.knowledge import FaqInvalid, faq_entry_delete, faq_entry_save
 
 
@@ -83,3 +83,12 @@ class FaqEntryAdmin(admin.ModelAdmin):
     def delete_queryset(self, request: HttpRequest, queryset: QuerySet[FaqEntry]) -> None:
         for entry in queryset:
             faq_entry_delete(entry=entry)
+
+
+@admin.register(InboxCannedReply)
+class InboxCannedReplyAdmin(admin.ModelAdmin):
+    """Ready answers for the staff inbox, in English and Spanish."""
+
+    list_display = ("title", "position")
+    list_editable = ("position",)
+    search_fields = ("title", "body_en", "body_es")

@@ -1,17 +1,26 @@
 """The assistant: conversations with residents by text (and on the web), every message in and out, and
-the knowledge base of common questions it answers from."""
+the knowledge base of common questions it answers from. The staff inbox reads the same conversations,
+and adds the replies and mentions the city's social accounts receive."""
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
 class Conversation(models.Model):
-    """One resident's thread with the assistant: one per phone number, or one per web visitor."""
+    """One resident's thread with the assistant: one per phone number, or one per web visitor.
+
+    On a social network: one per resident and remote thread (the post a reply thread starts from), so
+    each of the many residents answering one of the city's posts has their own conversation, and a staff
+    reply goes into the thread it answers. The assistant never answers these itself.
+    """
 
     class Channel(models.TextChoices):
         SMS = "sms", _("Text message")
         WEB = "web", _("Web chat")
+        MASTODON = "mastodon", "Mastodon"
+        BLUESKY = "bluesky", "Bluesky"
 
     channel = models.CharField(max_length=8, choices=Channel.choices)
     # E.164 for texts; empty for the web. Shown only to the staff roles that need it.
@@ -27,6 +36,19 @@ class Conversation(models.Model):
     opted_out_at = models.DateTimeField(null=True, blank=True)
     # The one "reply START to get texts again" sentence after an opt-out is sent at most once.
     start_hint_sent_at = models.DateTimeField(null=True, blank=True)
+    # Social networks: the resident's stable id there (Mastodon account id, Bluesky DID), the handle shown
+    # (it may change), the thread's root post, and the city's post it answers when the root is one.
+    remote_account_id = models.CharField(max_length=300, blank=True, default="")
+    remote_handle = models.CharField(max_length=300, blank=True, default="")
+    remote_thread_id = models.CharField(max_length=300, blank=True, default="")
+    city_post = models.ForeignKey(
+        "delivery.SocialPost", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A member of staff answers it from the inbox: the assistant stays silent (compliance keywords aside).
+    taken_over_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    taken_over_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
 
@@ -38,8 +60,19 @@ class Conversation(models.Model):
             models.UniqueConstraint(
                 fields=["web_key"], condition=Q(channel="web"), name="assistant_one_web_conversation_per_key"
             ),
+            models.UniqueConstraint(
+                fields=["channel", "remote_account_id", "remote_thread_id"],
+                condition=Q(channel__in=["mastodon", "bluesky"]),
+                name="assistant_one_social_conversation_per_thread",
+            ),
             models.CheckConstraint(
-                condition=(Q(channel="sms") & ~Q(phone="")) | (Q(channel="web") & ~Q(web_key="")),
+                condition=(Q(channel="sms") & ~Q(phone=""))
+                | (Q(channel="web") & ~Q(web_key=""))
+                | (
+                    Q(channel__in=["mastodon", "bluesky"])
+                    & ~Q(remote_account_id="")
+                    & ~Q(remote_thread_id="")
+                ),
                 name="assistant_conversation_reachable",
             ),
         ]
@@ -49,6 +82,13 @@ class Conversation(models.Model):
         # No number here: __str__ ends up in logs and admin history.
         return f"Conversation #{self.pk} ({self.channel})"
 
+    @property
+    def is_social(self) -> bool:
+        return self.channel in SOCIAL_CHANNELS
+
+
+SOCIAL_CHANNELS = frozenset({Conversation.Channel.MASTODON, Conversation.Channel.BLUESKY})
+
 
 class AssistantMessage(models.Model):
     """A message in or out of a conversation, stored before anything acts on it."""
@@ -56,6 +96,13 @@ class AssistantMessage(models.Model):
     class Direction(models.TextChoices):
         IN = "in", _("From the resident")
         OUT = "out", _("To the resident")
+
+    class SendStatus(models.TextChoices):
+        """A staff reply's way out ("" for everything else: the webhook's answer carries the bot's)."""
+
+        SENDING = "sending", _("Sending")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Not sent")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="messages")
     direction = models.CharField(max_length=4, choices=Direction.choices)
@@ -70,6 +117,19 @@ class AssistantMessage(models.Model):
     handled_as = models.CharField(max_length=30, blank=True, default="")
     # MMS attachments: [{"url": ..., "content_type": ...}].
     media = models.JSONField(default=list, blank=True)
+    # A reply written by a member of staff in the inbox (None: the resident's, or the assistant's).
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A staff reply's key, from the form that wrote it: a double or retried POST sends it once.
+    idempotency_key = models.CharField(max_length=64, blank=True, default="")
+    send_status = models.CharField(max_length=10, choices=SendStatus.choices, blank=True, default="")
+    send_error = models.TextField(blank=True, default="")
+    # Social networks: the post's id there (Mastodon status id, Bluesky at:// URI), its web address, and
+    # what a reply to it needs (Bluesky's cid and thread root, Mastodon's visibility and the author's acct).
+    remote_id = models.CharField(max_length=300, blank=True, default="")
+    remote_url = models.URLField(max_length=500, blank=True, default="")
+    remote_meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
 
     class Meta:
@@ -79,7 +139,24 @@ class AssistantMessage(models.Model):
                 fields=["provider_message_id"],
                 condition=Q(direction="in") & ~Q(provider_message_id=""),
                 name="assistant_inbound_once_per_provider_id",
-            )
+            ),
+            # A post fetched twice (overlapping polls) is stored once.
+            models.UniqueConstraint(
+                fields=["remote_id"],
+                condition=Q(direction="in") & ~Q(remote_id=""),
+                name="assistant_inbound_once_per_remote_post",
+            ),
+            models.UniqueConstraint(
+                fields=["idempotency_key"],
+                condition=~Q(idempotency_key=""),
+                name="assistant_staff_reply_once_per_key",
+            ),
+        ]
+        indexes = [
+            # The inbox's "latest message of each conversation".
+            models.Index(fields=["conversation", "-created_at", "-id"], name="assistant_msg_latest_idx"),
+            # Which conversation a social reply belongs to (the post it answers).
+            models.Index(fields=["remote_id"], name="assistant_msg_remote_idx"),
         ]
 
     def __str__(self) -> str:
@@ -112,3 +189,41 @@ class FaqEntry(models.Model):
 
     def __str__(self) -> str:
         return self.question[:80]
+
+
+class InboxCannedReply(models.Model):
+    """A ready answer staff pick in the inbox, in English and Spanish (the conversation's language wins)."""
+
+    title = models.CharField(_("title"), max_length=100)
+    body_en = models.TextField(_("text in English"))
+    body_es = models.TextField(_("text in Spanish"), blank=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["position", "title", "id"]
+        verbose_name = _("canned reply")
+        verbose_name_plural = _("canned replies")
+
+    def __str__(self) -> str:
+        return self.title
+
+    def body_for(self, language: str) -> str:
+        return self.body_es if language == "es" and self.body_es else self.body_en
+
+
+class SocialMentionsCursor(models.Model):
+    """How far the inbox has read one city account's notifications (Mastodon id, Bluesky indexedAt)."""
+
+    network = models.CharField(max_length=20)
+    # The account: its server (Mastodon) or PDS and handle (Bluesky); a new account starts afresh.
+    account = models.CharField(max_length=300)
+    position = models.CharField(max_length=100, blank=True, default="")
+    fetched_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["network", "account"], name="assistant_one_cursor_per_account")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.network}:{self.position}"

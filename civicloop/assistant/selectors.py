@@ -9,7 +9,7 @@ from typing import Any, Literal
 
 import numpy as np
 from django.conf import settings
-from django.db.models import Count, Max
+from django.db.models import Count, Max, Q, QuerySet
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
@@ -380,3 +380,34 @@ def web_conversation_messages(web_key: str, *, limit: int) -> list[AssistantMess
         conversation__channel=Conversation.Channel.WEB, conversation__web_key=web_key
     ).order_by("-created_at", "-id")[:limit]
     return list(reversed(list(latest.only("direction", "body", "created_at"))))
+
+
+# ---------------------------------------------------------------------------------------------------------
+# The staff console
+
+
+def faq_entry_staff_list(*, text: str = "", language: str = "", topic: str = "") -> QuerySet[FaqEntry]:
+    """Entries for the staff list, most recently changed first, with their topic and service (no N+1).
+
+    `text` is found in the question, the answer or the id; `language` is a code, `topic` a topic slug
+    (empty: any). The embedding is left out: the list never shows it.
+    """
+    entries = FaqEntry.objects.select_related("topic", "service").defer("embedding")
+    text = text.strip()
+    if text:
+        entries = entries.filter(
+            Q(question__icontains=text) | Q(answer__icontains=text) | Q(external_id__icontains=text)
+        )
+    if language:
+        entries = entries.filter(language=language)
+    if topic:
+        entries = entries.filter(topic__slug=topic)
+    return entries.order_by("-updated_at", "-pk")
+
+
+def faq_entry_for_staff(*, entry_id: int) -> FaqEntry:
+    """One entry to edit or delete in the staff console; NotFound when there is none."""
+    entry = FaqEntry.objects.select_related("topic", "service").filter(pk=entry_id).first()
+    if entry is None:
+        raise NotFound(_("There is no such question."))
+    return entry

@@ -144,6 +144,12 @@ def contact_details_mask(text: str) -> str:
     return text
 
 
+def phone_number_masked(number: str) -> str:
+    """A phone number as staff without access to contact details see it: "+13125550123" -> "•••• 0123"."""
+    digits = "".join(char for char in number if char.isdigit())
+    return f"•••• {digits[-4:]}" if len(digits) > 4 else "••••"
+
+
 WEB_SCHEMES = frozenset({"http", "https"})
 
 

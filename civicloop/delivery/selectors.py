@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
-from civicloop.delivery.models import Delivery, Message
+from civicloop.delivery.models import Delivery, Message, SocialPost
 
 DONE = {
     Delivery.Status.SENT,
@@ -58,3 +58,10 @@ def announcement_delivery_progress(*, announcement_id: int) -> DeliveryProgress:
             progress.done += row["n"]
     progress.rows = dict(rows)
     return progress
+
+
+def social_post_by_remote_id(*, network: str, remote_id: str) -> SocialPost | None:
+    """The city's post on `network` with this id there (a Mastodon status id, a Bluesky at:// URI), if any."""
+    if not remote_id:
+        return None
+    return SocialPost.objects.filter(network=network, remote_id=remote_id).first()

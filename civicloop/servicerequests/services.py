@@ -364,6 +364,23 @@ def service_request_create(
     return request
 
 
+def service_request_photo_add(*, request_id: int, photo: SanitisedImage) -> bool:
+    """Give a filed request the photo its requester sent afterwards (by MMS); False if it has one already.
+
+    The photo must come from core.images.image_sanitise, as for the web form.
+    """
+    if not isinstance(photo, SanitisedImage):
+        raise TypeError("photo must be a SanitisedImage from core.images.image_sanitise")
+    with transaction.atomic():
+        request = ServiceRequest.objects.select_for_update().filter(pk=request_id).first()
+        if request is None or request.photo:
+            return False
+        _photo_attach(request, photo)
+        request.save(update_fields=list(PHOTO_FIELDS))
+        requests_version_bump()
+    return True
+
+
 def _requester_follow(request: ServiceRequest, *, email: str, phone: str, moment: datetime) -> None:
     """The requester hears about every change on each channel they gave (no confirmation: they filed it)."""
     for kind, value in ((ContactPoint.Kind.EMAIL, email), (ContactPoint.Kind.SMS, phone)):

@@ -151,6 +151,15 @@ def consent_text(*, action: str, language: str) -> str:
     raise ValueError(f"no consent text for action {action!r}")
 
 
+def sms_confirmation_text(*, language: str) -> str:
+    """The text that asks a number given on the web to reply YES (its consent record quotes it)."""
+    with translation.override(language):
+        return _(
+            "%(city)s: reply YES to confirm the text updates you asked for. Msg frequency varies. "
+            "Msg & data rates may apply. Reply HELP for help, STOP to cancel."
+        ) % {"city": city_name()}
+
+
 def subscriber_for_phone(phone: str) -> Subscriber | None:
     """The subscriber a mobile number (E.164) belongs to, with topics and areas loaded, or None."""
     point = (

@@ -24,12 +24,14 @@ from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Frequenc
 from civicloop.subscriptions.selectors import (
     consent_text,
     language_supported,
+    sms_confirmation_text,
     subscriber_needs_confirming,
     subscriber_preferences_snapshot,
     subscription_confirm_url,
     subscription_links,
     subscription_list_unsubscribe_headers,
 )
+from civicloop.subscriptions.signals import phone_confirmation_wanted
 from civicloop.subscriptions.tokens import TokenPurpose, token_read
 from civicloop.topics.models import Topic
 
@@ -139,7 +141,9 @@ def _subscription_request_once(
                 subscriber=subscriber, kind=ContactPoint.Kind.EMAIL, value=email
             )
         if phone and phone_point is None:
-            ContactPoint.objects.create(subscriber=subscriber, kind=ContactPoint.Kind.SMS, value=phone)
+            phone_point = ContactPoint.objects.create(
+                subscriber=subscriber, kind=ContactPoint.Kind.SMS, value=phone
+            )
         _consent_record(
             subscriber=subscriber,
             action=ConsentRecord.Action.SUBSCRIBE,
@@ -151,6 +155,18 @@ def _subscription_request_once(
         )
         if needs_confirming and email_point is not None:
             transaction.on_commit(partial(_confirmation_email_send, subscriber.pk, email_point.pk))
+        elif (
+            channel == CHANNEL_WEB
+            and email_point is None
+            and phone_point is not None
+            and subscriber.status == Subscriber.Status.PENDING
+            and phone_point.confirmed_at is None
+        ):
+            # No email to confirm with: the number is asked to reply YES (sent by the layer that texts).
+            point_id = phone_point.pk
+            transaction.on_commit(
+                lambda: phone_confirmation_wanted.send(sender=ContactPoint, contact_point_id=point_id)
+            )
     return subscriber
 
 
@@ -279,10 +295,42 @@ def subscription_confirm_by_text(*, phone: str, reply: str, language: str) -> Su
         subscriber.status, subscriber.confirmed_at = Subscriber.Status.ACTIVE, now
         subscriber.save(update_fields=["status", "confirmed_at", "updated_at"])
         language = language_supported(language)
-        wording = consent_text(action=ConsentRecord.Action.CONFIRM, language=language)
+        wording = sms_confirmation_text(language=language)
         _consent_record(
             subscriber=subscriber,
             action=ConsentRecord.Action.CONFIRM,
+            channel=CHANNEL_SMS,
+            language=language,
+            text=f"{wording}\n[{reply.strip()[:160]}]",
+        )
+    return subscriber
+
+
+def subscription_area_add_by_text(
+    *, phone: str, area: CommunityArea, reply: str, language: str
+) -> Subscriber | None:
+    """AREA <place> from a number: its updates now cover that community area (and the areas already
+    chosen) instead of all of Chicago, with a "preferences_change" record of channel sms quoting the
+    reply. None when the number has no active subscription (nothing changes).
+    """
+    with transaction.atomic():
+        point = (
+            ContactPoint.objects.select_for_update()
+            .select_related("subscriber")
+            .filter(kind=ContactPoint.Kind.SMS, value=phone)
+            .first()
+        )
+        if point is None or point.subscriber.status != Subscriber.Status.ACTIVE:
+            return None
+        subscriber = point.subscriber
+        subscriber.all_areas = False
+        subscriber.save(update_fields=["all_areas", "updated_at"])
+        subscriber.areas.add(area)
+        language = language_supported(language)
+        wording = consent_text(action=ConsentRecord.Action.PREFERENCES_CHANGE, language=language)
+        _consent_record(
+            subscriber=subscriber,
+            action=ConsentRecord.Action.PREFERENCES_CHANGE,
             channel=CHANNEL_SMS,
             language=language,
             text=f"{wording}\n[{reply.strip()[:160]}]",

@@ -6,6 +6,9 @@ from django.db import IntegrityError, transaction
 
 from civicloop.assistant.models import Conversation
 
+# How a message to a conversation staff have taken over is handled: stored, not answered by the assistant.
+TAKEN_OVER = "taken_over"
+
 
 def conversation_locked(
     *, channel: str, phone: str = "", web_key: str = "", language: str = "", moment: datetime

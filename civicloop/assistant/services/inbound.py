@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import compliance_handle
-from civicloop.assistant.services.conversations import conversation_locked
+from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
 from civicloop.assistant.services.engine import conversation_reply
 from civicloop.core.errors import DomainError
 from civicloop.core.sms import sms_fit, sms_max_segments
@@ -91,8 +91,10 @@ def inbound_sms_handle(
         compliance = compliance_handle(conversation=conversation, body=body, now=moment)
         if compliance is not None:
             text, handled_as = compliance.text, compliance.handled_as
+        elif conversation.taken_over_by_id is not None:  # staff answer it from the inbox
+            text, handled_as = "", TAKEN_OVER
         else:
-            engine = conversation_reply(conversation, body)
+            engine = conversation_reply(conversation, body, media=media)
             text, handled_as = engine.text, engine.handled_as
         text = sms_fit(text, max_segments=sms_max_segments()) if text else ""
         AssistantMessage.objects.filter(pk=inbound.pk).update(handled_as=handled_as)

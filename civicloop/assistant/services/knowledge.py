@@ -8,6 +8,7 @@ embedder cannot run, entries are saved without one and are found by keywords onl
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -208,12 +209,13 @@ def faq_entry_save(
     entry: FaqEntry | None = None,
     now: datetime | None = None,
 ) -> FaqEntry:
-    """Save one entry (as staff do in the admin) and compute its embedding.
+    """Save one entry (as staff do in the admin or the console) and compute its embedding.
 
     `external_id` is the id as imported (int or str), or its stored form when it comes from the admin
     (a stored form reads back to itself, so both work). With `entry`, that entry is updated, its id
     included; without, the entry with this id is updated or created. Raises FaqInvalid, writing nothing,
     on a missing question or answer, a language the city does not use, or an id another entry has.
+    The embedding is computed again only when the question or the answer changed (or there was none).
     """
     moment = now or timezone.now()
     raw_id = external_id_decode(external_id) if isinstance(external_id, str) else external_id
@@ -228,15 +230,64 @@ def faq_entry_save(
         target = same_id.first() or FaqEntry(created_at=moment)
     if target.pk and target.external_id == valid.external_id and _unchanged(target, valid):
         return target
-    vectors = faq_embeddings([(valid.question, valid.answer)])
+    # Only the question and the answer are embedded: a new language, topic or service keeps the vector.
+    if (
+        not target.pk
+        or target.embedding is None
+        or (target.question, target.answer)
+        != (
+            valid.question,
+            valid.answer,
+        )
+    ):
+        vectors = faq_embeddings([(valid.question, valid.answer)])
+        target.embedding = None if vectors is None else embedding_to_bytes(vectors[0])
     target.external_id, target.question, target.answer = valid.external_id, valid.question, valid.answer
     target.language, target.topic, target.service = valid.language, topic, service
-    target.embedding = None if vectors is None else embedding_to_bytes(vectors[0])
     target.updated_at = moment
     target.created_at = target.created_at or moment
     target.save()
     _index_changed()
     return target
+
+
+STAFF_ID_PREFIX = "staff-"
+
+
+def faq_entry_create(
+    *,
+    question: str,
+    answer: str,
+    language: str = "en",
+    topic: Topic | None = None,
+    service: Service | None = None,
+    now: datetime | None = None,
+) -> FaqEntry:
+    """A new entry written in the staff console, with an id of its own: "staff-<pk>".
+
+    The id never changes afterwards (editing keeps it) and is short: it goes into text messages as the
+    entry's link. An import updates the entry only if its file names that id (a file exported from
+    here); if an import already holds "staff-<pk>", a random suffix is added. Raises FaqInvalid as
+    `faq_entry_save` does, writing nothing.
+    """
+    with transaction.atomic():
+        # A random placeholder, replaced once the pk is known (in the same transaction: never seen).
+        entry = faq_entry_save(
+            external_id=f"{STAFF_ID_PREFIX}new-{uuid.uuid4().hex}",
+            question=question,
+            answer=answer,
+            language=language,
+            topic=topic,
+            service=service,
+            now=now,
+        )
+        external_id = f"{STAFF_ID_PREFIX}{entry.pk}"
+        if FaqEntry.objects.filter(external_id=external_id).exists():  # an import chose it already
+            external_id = f"{STAFF_ID_PREFIX}{entry.pk}-{uuid.uuid4().hex[:8]}"
+        FaqEntry.objects.filter(pk=entry.pk).update(external_id=external_id)
+        entry.external_id = external_id
+    _index_changed()
+    return entry
 
 
 def faq_entry_delete(*, entry: FaqEntry) -> None:

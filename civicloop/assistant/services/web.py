@@ -7,14 +7,15 @@ from django.utils import timezone, translation
 
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import HELP_WORDS, help_text, keyword_of
-from civicloop.assistant.services.conversations import conversation_locked
+from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
 from civicloop.assistant.services.engine import EngineReply, conversation_reply
 
 WEB_BODY_MAX = 1000
 
 
 def web_message_handle(*, web_key: str, body: str, language: str, now: datetime | None = None) -> EngineReply:
-    """Store a web visitor's message and the assistant's answer (the engine's, or HELP's).
+    """Store a web visitor's message and the assistant's answer (the engine's, or HELP's); while staff
+    have taken the conversation over, only HELP is answered (the reply's text is "" otherwise).
 
     `language` is the page's: HELP is answered in it until the visitor chooses one (LANG ES).
     """
@@ -33,16 +34,19 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
         if any(keyword_of(body) in words for words in HELP_WORDS.values()):
             with translation.override(conversation.language or language):
                 reply = EngineReply(help_text(), "help")
+        elif conversation.taken_over_by_id is not None:  # staff answer it from the inbox
+            reply = EngineReply("", TAKEN_OVER)
         else:
             reply = conversation_reply(conversation, body)
         AssistantMessage.objects.filter(pk=inbound.pk).update(handled_as=reply.handled_as)
-        AssistantMessage.objects.create(
-            conversation=conversation,
-            direction=AssistantMessage.Direction.OUT,
-            body=reply.text,
-            in_reply_to=inbound,
-            handled_as=reply.handled_as,
-            created_at=moment,
-        )
+        if reply.text:
+            AssistantMessage.objects.create(
+                conversation=conversation,
+                direction=AssistantMessage.Direction.OUT,
+                body=reply.text,
+                in_reply_to=inbound,
+                handled_as=reply.handled_as,
+                created_at=moment,
+            )
         Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
     return reply

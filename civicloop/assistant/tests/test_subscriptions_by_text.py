@@ -45,7 +45,7 @@ def test_yes_confirms_a_phone_only_subscription_with_a_consent_record(pending_by
     point = ContactPoint.objects.get(kind="sms", value=PHONE)
     consent = ConsentRecord.objects.filter(subscriber=subscriber, action="confirm").get()
     assert subscriber.status == "active" and point.confirmed_at is not None
-    assert consent.channel == "sms" and "I confirm" in consent.text and "[Yes!]" in consent.text
+    assert consent.channel == "sms" and "reply YES to confirm" in consent.text and "[Yes!]" in consent.text
     assert reply.startswith("Confirmed") and "https://city.example.org/preferences/" in reply
 
 

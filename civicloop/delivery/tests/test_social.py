@@ -1,4 +1,3 @@
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -13,7 +12,6 @@ from civicloop.announcements.tests.factories import make_announcement
 from civicloop.delivery.models import SocialNetwork, SocialPost
 from civicloop.delivery.social import social_post_send, social_posts_queue
 from civicloop.delivery.tasks_social import post_announcement_to_social, social_backoff_seconds
-from civicloop.integrations.social.bluesky import forget_sessions
 from civicloop.integrations.tests.fake_bluesky import CREATE_RECORD, FakeBlueskyPds
 from civicloop.integrations.tests.fake_mastodon import FakeMastodon
 
@@ -21,32 +19,6 @@ SITE = "https://www.chicago.gov"
 TASK_PATH = "civicloop.delivery.tasks_social.post_announcement_to_social"
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def mastodon() -> Iterator[FakeMastodon]:
-    with FakeMastodon() as server:
-        yield server
-
-
-@pytest.fixture
-def pds() -> Iterator[FakeBlueskyPds]:
-    forget_sessions()
-    with FakeBlueskyPds() as server:
-        yield server
-    forget_sessions()
-
-
-@pytest.fixture
-def networks(settings: Any, mastodon: FakeMastodon, pds: FakeBlueskyPds) -> Any:
-    """The city's accounts, on local servers."""
-    settings.SITE_URL = SITE
-    settings.MASTODON_BASE_URL = mastodon.url
-    settings.MASTODON_ACCESS_TOKEN = mastodon.access_token
-    settings.BLUESKY_PDS_URL = pds.url
-    settings.BLUESKY_HANDLE = pds.handle
-    settings.BLUESKY_APP_PASSWORD = pds.app_password
-    return settings
 
 
 def announcement_for_social(*, publish: bool = True, post_to_social: bool = True) -> Announcement:

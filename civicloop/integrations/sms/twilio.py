@@ -168,3 +168,37 @@ def twilio_signature_valid(request: HttpRequest) -> bool:
         return False
     url = settings.SITE_URL + request.get_full_path()
     return bool(RequestValidator(token).validate(url, request.POST, signature))
+
+
+MEDIA_TIMEOUT_SECONDS = 15
+
+
+def twilio_media_fetch(url: str, *, max_bytes: int) -> bytes:
+    """The bytes of an MMS attachment Twilio announced in a signed webhook (at most `max_bytes`).
+
+    Only addresses on Twilio's API (settings.TWILIO_API_BASE) are fetched, with the account's
+    credentials when set (Twilio may require them for media): a webhook can never point the
+    server at another host. Raises PermanentProviderError for another host, a refusal or a file
+    too big; TransientProviderError for timeouts, connection errors and server errors.
+    """
+    base = settings.TWILIO_API_BASE.rstrip("/") + "/"
+    if not url.startswith(base):
+        raise PermanentProviderError("twilio media: not a Twilio media address", raw="", code="host")
+    account_sid, token = settings.TWILIO_ACCOUNT_SID, settings.TWILIO_AUTH_TOKEN
+    auth = (account_sid, token) if account_sid and token else None
+    try:
+        with requests.get(url, auth=auth, timeout=MEDIA_TIMEOUT_SECONDS, stream=True) as response:
+            if response.status_code >= 500 or response.status_code == 429:
+                raise TransientProviderError(f"twilio media: HTTP {response.status_code}", raw="")
+            if response.status_code >= 400:
+                raise PermanentProviderError(
+                    f"twilio media: HTTP {response.status_code}", raw="", code=str(response.status_code)
+                )
+            content = bytearray()
+            for chunk in response.iter_content(64 * 1024):
+                content += chunk
+                if len(content) > max_bytes:
+                    raise PermanentProviderError("twilio media: file too big", raw="", code="too_big")
+            return bytes(content)
+    except requests.RequestException as exc:
+        raise TransientProviderError(f"twilio media: {type(exc).__name__}", raw="") from None

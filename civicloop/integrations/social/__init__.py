@@ -5,14 +5,25 @@ A network is configured when all its credentials are set; unconfigured networks 
 
 from django.conf import settings
 
-from civicloop.integrations.social.base import SocialPoster, SocialPostResult
+from civicloop.integrations.social.base import (
+    SocialInbox,
+    SocialMention,
+    SocialMentions,
+    SocialPoster,
+    SocialPostResult,
+    SocialReplyTarget,
+)
 from civicloop.integrations.social.bluesky import DEFAULT_PDS_URL, BlueskyPoster
 from civicloop.integrations.social.mastodon import MastodonPoster
 
 
 def social_posters() -> list[SocialPoster]:
     """One poster per configured network, Mastodon first; empty when none is configured."""
-    posters: list[SocialPoster] = []
+    return list(_adapters())
+
+
+def _adapters() -> list[MastodonPoster | BlueskyPoster]:
+    posters: list[MastodonPoster | BlueskyPoster] = []
     mastodon_url = getattr(settings, "MASTODON_BASE_URL", "")
     mastodon_token = getattr(settings, "MASTODON_ACCESS_TOKEN", "")
     if mastodon_url and mastodon_token:
@@ -30,4 +41,25 @@ def social_poster_for(network: str) -> SocialPoster | None:
     return next((poster for poster in social_posters() if poster.network == network), None)
 
 
-__all__ = ["SocialPostResult", "SocialPoster", "social_poster_for", "social_posters"]
+def social_inboxes() -> list[SocialInbox]:
+    """The same accounts, read for replies and mentions and answering them; empty when none is configured."""
+    return list(_adapters())
+
+
+def social_inbox_for(network: str) -> SocialInbox | None:
+    """The configured account on `network` ("mastodon", "bluesky") for the inbox, or None."""
+    return next((inbox for inbox in social_inboxes() if inbox.network == network), None)
+
+
+__all__ = [
+    "SocialInbox",
+    "SocialMention",
+    "SocialMentions",
+    "SocialPostResult",
+    "SocialPoster",
+    "SocialReplyTarget",
+    "social_inbox_for",
+    "social_inboxes",
+    "social_poster_for",
+    "social_posters",
+]

@@ -53,6 +53,93 @@ class SocialPoster(Protocol):
         ...
 
 
+@dataclass(frozen=True)
+class SocialMention:
+    """A post that replies to or mentions one of the city's accounts, as a notification announced it.
+
+    `remote_id` is the post's id on its network (Mastodon status id, Bluesky at:// URI). `thread_root_id`
+    is the root of its reply thread when the network says (Bluesky), else "" (Mastodon: see
+    `in_reply_to_id`). `position` orders notifications (Mastodon's notification id, Bluesky's indexedAt).
+    """
+
+    remote_id: str
+    remote_url: str
+    author_id: str  # Mastodon account id, Bluesky DID: stable
+    author_handle: str  # Mastodon acct ("ana" or "ana@other.server"), Bluesky handle: may change
+    text: str
+    created_at: datetime
+    position: str
+    in_reply_to_id: str = ""
+    thread_root_id: str = ""
+    language: str = ""
+    # What a reply needs: Bluesky's content ids of the post and its root; Mastodon's visibility.
+    cid: str = ""
+    thread_root_cid: str = ""
+    visibility: str = ""
+
+
+@dataclass(frozen=True)
+class SocialMentions:
+    """New mentions, oldest first, and the position to ask from next time (unchanged when none came)."""
+
+    mentions: list[SocialMention]
+    position: str
+
+
+@dataclass(frozen=True)
+class SocialReplyTarget:
+    """The post a reply answers, with what each network needs to thread the reply under it."""
+
+    remote_id: str
+    author_handle: str
+    cid: str = ""
+    thread_root_id: str = ""
+    thread_root_cid: str = ""
+    visibility: str = ""
+
+
+class SocialInbox(Protocol):
+    """One of the city's accounts, read for replies and mentions, and answering them in their thread.
+
+    Failures are raised like `SocialPoster.post`'s: TransientProviderError or PermanentProviderError.
+    """
+
+    network: str
+    limit: int
+
+    @property
+    def account(self) -> str:
+        """Names the account (its server, and handle): where it has read up to is kept per account."""
+        ...
+
+    def count(self, text: str) -> int: ...
+
+    def reply_text(self, text: str, target: SocialReplyTarget) -> str:
+        """The text as it will be posted (Mastodon: with the resident's @handle first, so they are told)."""
+        ...
+
+    def mentions(self, *, since: str) -> SocialMentions:
+        """Replies and mentions notified after position `since` ("" on the first call: the latest page)."""
+        ...
+
+    def reply(
+        self,
+        *,
+        text: str,
+        target: SocialReplyTarget,
+        idempotency_key: str,
+        created_at: datetime,
+        language: str = "en",
+    ) -> SocialPostResult:
+        """Post `reply_text(text, target)` in reply to `target`; the same key and time post it once."""
+        ...
+
+
+def next_link(response: requests.Response) -> str:
+    """The Link header's rel="next" address ("" when there is none)."""
+    return str(response.links.get("next", {}).get("url", ""))
+
+
 def retry_after_seconds(headers: Mapping[str, str], *, now: datetime | None = None) -> float | None:
     """How long the server asked us to wait, from Retry-After or a rate-limit reset header, if it said.
 

@@ -1,4 +1,5 @@
-"""Posting to the city's Bluesky account through its PDS (AT Protocol XRPC).
+"""Posting to the city's Bluesky account through its PDS (AT Protocol XRPC), and reading and answering the
+replies and mentions it gets (app.bsky.notification.listNotifications; a post with a `reply` block).
 
 Session: `com.atproto.server.createSession` with the handle and an app password gives an access JWT and
 the account's DID. Sessions are cached per (PDS, handle) for the life of the process (a PDS allows few
@@ -13,10 +14,14 @@ A PDS answers a create for an rkey that already exists with HTTP 500 InternalSer
 (bluesky-social/atproto#3718); a newer lexicon adds an explicit 400 error for it. Neither says whose
 record it is, so after any 5xx, or any 400/409 that mentions an existing record, the adapter reads the
 record back with `com.atproto.repo.getRecord`: if it is there, an earlier attempt worked and that is the
-result.
+result. A reply gets its rkey the same way, so a retried reply is posted once too.
+
+Notifications come newest first; `cursor` pages back to older ones. There is no "since": the inbox reads
+pages until it reaches the time (indexedAt) it had read up to.
 """
 
 import hashlib
+import re
 import threading
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -27,7 +32,10 @@ import requests
 from civicloop.integrations.errors import TransientProviderError
 from civicloop.integrations.social.base import (
     USER_AGENT,
+    SocialMention,
+    SocialMentions,
     SocialPostResult,
+    SocialReplyTarget,
     error_for_status,
     http_request,
     json_object,
@@ -41,6 +49,12 @@ DEFAULT_APP_URL = "https://bsky.app"
 _TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ONE_MICROSECOND = timedelta(microseconds=1)
+LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
+NOTIFICATIONS_PAGE = 50
+# A poll reads at most this many pages (500 notifications); a longer backlog keeps its newest.
+NOTIFICATIONS_MAX_PAGES = 10
+MENTION_REASONS = ("reply", "mention")
+_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
 
 
 @dataclass(frozen=True)
@@ -89,6 +103,34 @@ def link_facet(text: str, link: str) -> dict[str, Any]:
     }
 
 
+def link_facets(text: str) -> list[dict[str, Any]]:
+    """A link facet for every web address in `text` (Bluesky shows none clickable without one)."""
+    facets = []
+    for found in _URL_IN_TEXT.finditer(text):
+        start = len(text[: found.start()].encode("utf-8"))
+        facets.append(
+            {
+                "index": {"byteStart": start, "byteEnd": start + len(found.group(0).encode("utf-8"))},
+                "features": [{"$type": LINK_FEATURE, "uri": found.group(0)}],
+            }
+        )
+    return facets
+
+
+def _object(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
+def _parse_datetime(value: Any) -> datetime | None:
+    if not isinstance(value, str) or not value:
+        return None
+    try:
+        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def atproto_datetime(moment: datetime) -> str:
     """RFC 3339 in UTC with milliseconds and "Z", the form the Bluesky app writes."""
     moment = moment.astimezone(UTC)
@@ -118,8 +160,137 @@ class BlueskyPoster:
         self._http = requests.Session()
         self._http.headers["User-Agent"] = USER_AGENT
 
+    @property
+    def account(self) -> str:
+        return f"{self.pds_url}#{self.handle.lower()}"
+
     def count(self, text: str) -> int:
         return bluesky_length(text)
+
+    def reply_text(self, text: str, target: SocialReplyTarget) -> str:
+        return text  # Bluesky tells the author of the post answered; no mention needed
+
+    def reply(
+        self,
+        *,
+        text: str,
+        target: SocialReplyTarget,
+        idempotency_key: str,
+        created_at: datetime,
+        language: str = "en",
+    ) -> SocialPostResult:
+        """Answer a post in its thread (the `reply` block names the thread's root and the post answered),
+        under a record key derived from (idempotency_key, created_at): a retry posts it once."""
+        parent = {"uri": target.remote_id, "cid": target.cid}
+        root = {"uri": target.thread_root_id, "cid": target.thread_root_cid}
+        if not target.thread_root_id or not target.thread_root_cid:
+            root = parent  # the post answered starts the thread
+        record: dict[str, Any] = {
+            "$type": POST_COLLECTION,
+            "text": text,
+            "createdAt": atproto_datetime(datetime.now(UTC)),
+            "langs": [language],
+            "reply": {"root": root, "parent": parent},
+        }
+        facets = link_facets(text)
+        if facets:
+            record["facets"] = facets
+        return self._create(record, record_key_for(idempotency_key, created_at), what="Bluesky reply")
+
+    def mentions(self, *, since: str) -> SocialMentions:
+        """Reply and mention notifications indexed at or after `since` (an indexedAt time).
+
+        With no `since`, the latest page only: the inbox starts from now, not from the account's history.
+        A notification at exactly `since` comes again; the caller stores each post once. The position
+        returned is the newest notification's indexedAt (the epoch when there was none at all).
+        """
+        what = "Bluesky notifications"
+        after = _parse_datetime(since) if since else None
+        found: dict[str, SocialMention] = {}
+        positions: list[datetime] = []
+        cursor = ""
+        for _page in range(NOTIFICATIONS_MAX_PAGES):
+            params: list[tuple[str, str]] = [("limit", str(NOTIFICATIONS_PAGE))]
+            params += [("reasons", reason) for reason in MENTION_REASONS]
+            if cursor:
+                params.append(("cursor", cursor))
+            body = self._xrpc_get(LIST_NOTIFICATIONS, params, what=what)
+            items = body.get("notifications")
+            if not isinstance(items, list):
+                raise TransientProviderError(f"{what}: answer lacks notifications", code="garbage")
+            reached = False
+            for item in items:
+                indexed = _parse_datetime(item.get("indexedAt") if isinstance(item, dict) else None)
+                if indexed is None:
+                    continue
+                if after is not None and indexed < after:
+                    reached = True
+                    continue
+                positions.append(indexed)
+                mention = self._mention(item)
+                if mention is not None:
+                    found[mention.remote_id] = mention
+            next_cursor = body.get("cursor")
+            if after is None or reached or not items or not isinstance(next_cursor, str) or not next_cursor:
+                break
+            cursor = next_cursor
+        ordered = sorted(found.values(), key=lambda mention: (mention.position, mention.created_at))
+        # After a first read with nothing in it, everything that comes is new: the epoch is before it all.
+        position = atproto_datetime(max(positions)) if positions else since or atproto_datetime(_EPOCH)
+        return SocialMentions(mentions=ordered, position=position)
+
+    def _xrpc_get(self, method: str, params: list[tuple[str, str]], *, what: str) -> dict[str, Any]:
+        session = self._session()
+        response = self._get(session, method, params, what=what)
+        if _is_expired_session(response):
+            response = self._get(self._session(renew=True), method, params, what=what)
+        if response.status_code != 200:
+            raise error_for_status(response, what=what, code=_xrpc_error(response))
+        return json_object(response, what=what)
+
+    def _get(
+        self, session: _Session, method: str, params: list[tuple[str, str]], *, what: str
+    ) -> requests.Response:
+        return http_request(
+            self._http,
+            "GET",
+            f"{self.pds_url}/xrpc/{method}",
+            timeout=self.timeout,
+            what=what,
+            headers={"Authorization": f"Bearer {session.access_jwt}"},
+            params=params,
+        )
+
+    def _mention(self, item: Any) -> SocialMention | None:
+        """A reply or mention notification of a post as a SocialMention; None for anything else."""
+        if not isinstance(item, dict) or item.get("reason") not in MENTION_REASONS:
+            return None
+        uri, cid, author, record = item.get("uri"), item.get("cid"), item.get("author"), item.get("record")
+        if not isinstance(uri, str) or not uri.startswith("at://") or not isinstance(cid, str):
+            return None
+        if not isinstance(author, dict) or not isinstance(record, dict):
+            return None
+        if record.get("$type", POST_COLLECTION) != POST_COLLECTION:
+            return None
+        handle, did = str(author.get("handle") or ""), str(author.get("did") or "")
+        reply = _object(record.get("reply"))
+        root, parent = _object(reply.get("root")), _object(reply.get("parent"))
+        langs = record.get("langs")
+        indexed = str(item.get("indexedAt") or "")
+        return SocialMention(
+            remote_id=uri,
+            remote_url=f"{self.app_url}/profile/{handle or did}/post/{uri.rsplit('/', 1)[-1]}",
+            author_id=did,
+            author_handle=handle,
+            text=str(record.get("text") or ""),
+            created_at=_parse_datetime(record.get("createdAt")) or datetime.now(UTC),
+            position=atproto_datetime(_parse_datetime(indexed) or datetime.now(UTC)),
+            in_reply_to_id=str(parent.get("uri") or ""),
+            thread_root_id=str(root.get("uri") or ""),
+            language=str(langs[0]) if isinstance(langs, list) and langs else "",
+            cid=cid,
+            thread_root_cid=str(root.get("cid") or ""),
+        )
 
     def post(
         self, *, text: str, link: str, idempotency_key: str, created_at: datetime, language: str = "en"
@@ -137,13 +308,15 @@ class BlueskyPoster:
             "langs": [language],
             "facets": [link_facet(text, link)],
         }
+        return self._create(record, rkey, what="Bluesky post")
+
+    def _create(self, record: dict[str, Any], rkey: str, *, what: str) -> SocialPostResult:
         session = self._session()
         response = self._create_record(session, rkey, record)
         if _is_expired_session(response):
             # Access tokens live about two hours; a fresh session fixes that, once.
             session = self._session(renew=True)
             response = self._create_record(session, rkey, record)
-        what = "Bluesky post"
         if response.status_code == 200:
             created = json_object(response, what=what)
             uri = created.get("uri")

@@ -82,6 +82,7 @@ class FakeTwilio:
         self._by_sid: dict[str, dict[str, Any]] = {}
         self._by_token: dict[str, tuple[int, str]] = {}
         self._programmed: deque[Answer] = deque()
+        self._media: dict[str, tuple[bytes, str]] = {}
         self._connections: set[socket.socket] = set()
         self.requests_received = 0
         self._server: ThreadingHTTPServer | None = None
@@ -154,6 +155,16 @@ class FakeTwilio:
             self._by_token.clear()
             self._programmed.clear()
             self.requests_received = 0
+
+    # --- MMS media ----------------------------------------------------------------------------------------
+
+    def media_add(self, content: bytes, content_type: str) -> str:
+        """Hold an MMS attachment as Twilio does; returns its MediaUrl (fetched with the account's auth)."""
+        with self._lock:
+            number = len(self._media) + 1
+            path = f"/2010-04-01/Accounts/{self.account_sid}/Messages/MM{number:032d}/Media/ME{number:032d}"
+            self._media[path] = (content, content_type)
+        return self.url + path
 
     # --- programming faults -----------------------------------------------------------------------------
 
@@ -346,12 +357,29 @@ class _Handler(BaseHTTPRequestHandler):
         return self._send(*self.fake._create(match["account"], form, token))
 
     def do_GET(self) -> None:
-        match = _MESSAGE.fullmatch(urllib.parse.urlsplit(self.path).path)
+        path = urllib.parse.urlsplit(self.path).path
+        with self.fake._lock:
+            media = self.fake._media.get(path)
+        if media is not None:
+            if not self.fake._authorized(self.headers.get("Authorization")):
+                return self._send(*_error(401, 20003, "Authenticate"))
+            return self._send_bytes(*media)
+        match = _MESSAGE.fullmatch(path)
         if not match:
             return self._send(*_error(404, 20404, "The requested resource was not found"))
         if not self.fake._authorized(self.headers.get("Authorization")):
             return self._send(*_error(401, 20003, "Authenticate"))
         return self._send(*self.fake._fetch(match["account"], match["sid"]))
+
+    def _send_bytes(self, payload: bytes, content_type: str) -> None:
+        try:
+            self.send_response(200)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(payload)))
+            self.end_headers()
+            self.wfile.write(payload)
+        except OSError:
+            self.close_connection = True
 
     def _send(
         self,

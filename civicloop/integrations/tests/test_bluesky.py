@@ -5,13 +5,14 @@ from typing import Literal
 import pytest
 
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
-from civicloop.integrations.social.base import SocialPostResult
+from civicloop.integrations.social.base import SocialPostResult, SocialReplyTarget
 from civicloop.integrations.social.bluesky import BlueskyPoster, forget_sessions, record_key_for
 from civicloop.integrations.social.text import social_post_text
 from civicloop.integrations.tests.fake_bluesky import (
     CREATE_RECORD,
     CREATE_SESSION,
     GET_RECORD,
+    LIST_NOTIFICATIONS,
     FakeBlueskyPds,
     FakeReply,
     FakeRequest,
@@ -230,3 +231,122 @@ def test_text_built_for_bluesky_is_accepted_at_the_limit(pds: FakeBlueskyPds, po
     post(poster, text=text)
 
     assert pds.posts[0]["text"] == text
+
+
+# --------------------------------------------------------------------------- replies and mentions (inbox)
+
+
+def test_replies_and_mentions_come_with_their_thread_and_what_a_reply_needs(
+    pds: FakeBlueskyPds, poster: BlueskyPoster
+) -> None:
+    city = post(poster)
+    reply = pds.resident_posts("¿Dónde los pido?", parent_uri=city.remote_id, langs=["es"])
+    mention = pds.resident_posts(f"@{pds.handle} hello", handle="bo.test")
+    pds.notify("like", reply)
+
+    found = poster.mentions(since="")
+
+    first, second = found.mentions
+    assert (first.remote_id, first.cid, first.text, first.language) == (
+        reply.uri,
+        reply.cid,
+        "¿Dónde los pido?",
+        "es",
+    )
+    assert first.thread_root_id == city.remote_id and first.in_reply_to_id == city.remote_id
+    assert first.thread_root_cid == pds.records[city.remote_id.rsplit("/", 1)[1]].cid
+    assert first.author_handle == "ana.bsky.example" and first.author_id.startswith("did:plc:")
+    assert first.remote_url == f"https://bsky.app/profile/ana.bsky.example/post/{reply.rkey}"
+    assert second.remote_id == mention.uri and second.thread_root_id == ""
+    assert found.position == pds.notifications[-2]["indexedAt"]  # the like is not asked for
+
+
+def test_notifications_are_read_back_to_the_position_through_the_cursor(
+    pds: FakeBlueskyPds, poster: BlueskyPoster
+) -> None:
+    for number in range(130):
+        pds.resident_posts(f"@{pds.handle} question {number}", handle=f"r{number}.test")
+    start = pds.notifications[9]["indexedAt"]
+
+    found = poster.mentions(since=start)
+
+    # The notification at the position itself comes again (stored once by the inbox).
+    assert [mention.text for mention in found.mentions] == [
+        f"@{pds.handle} question {n}" for n in range(9, 130)
+    ]
+    assert [request.query.get("cursor") for request in pds.requests_to(LIST_NOTIFICATIONS)] == [
+        None,
+        "50",
+        "100",
+    ]
+
+
+def test_an_expired_session_is_renewed_once_to_read_notifications(
+    pds: FakeBlueskyPds, poster: BlueskyPoster
+) -> None:
+    poster.mentions(since="")
+    pds.expire_sessions()
+    pds.resident_posts(f"@{pds.handle} hi")
+
+    assert len(poster.mentions(since="").mentions) == 1
+    assert pds.sessions_created == 2
+
+
+def test_a_reply_names_its_root_and_parent_and_posts_once_per_key(
+    pds: FakeBlueskyPds, poster: BlueskyPoster
+) -> None:
+    city = post(poster)
+    resident = pds.resident_posts("When?", parent_uri=city.remote_id)
+    (mention,) = poster.mentions(since="").mentions
+    target = SocialReplyTarget(
+        remote_id=mention.remote_id,
+        author_handle=mention.author_handle,
+        cid=mention.cid,
+        thread_root_id=mention.thread_root_id,
+        thread_root_cid=mention.thread_root_cid,
+    )
+    pds.fail_next("timeout", path=CREATE_RECORD, after_processing=True)
+
+    with pytest.raises(TransientProviderError):
+        poster.reply(
+            text="May 1. https://www.chicago.gov/trees",
+            target=target,
+            idempotency_key="inbox-1",
+            created_at=NOW,
+        )
+    result = poster.reply(
+        text="May 1. https://www.chicago.gov/trees", target=target, idempotency_key="inbox-1", created_at=NOW
+    )
+
+    replies = [record for record in pds.records.values() if "reply" in record.value]
+    assert len(replies) == 1 and result.remote_id == replies[0].uri
+    city_record = pds.records[city.remote_id.rsplit("/", 1)[1]]
+    assert replies[0].value["reply"] == {
+        "root": {"uri": city.remote_id, "cid": city_record.cid},
+        "parent": {"uri": resident.uri, "cid": resident.cid},
+    }
+    facet = replies[0].value["facets"][0]
+    assert facet["features"][0]["uri"] == "https://www.chicago.gov/trees"
+
+
+def test_a_reply_to_a_post_that_starts_its_thread_uses_it_as_the_root(
+    pds: FakeBlueskyPds, poster: BlueskyPoster
+) -> None:
+    resident = pds.resident_posts(f"@{pds.handle} potholes on Ashland")
+    target = SocialReplyTarget(remote_id=resident.uri, author_handle="ana.bsky.example", cid=resident.cid)
+
+    poster.reply(text="Thanks, reported.", target=target, idempotency_key="inbox-2", created_at=NOW)
+
+    (reply,) = [record for record in pds.records.values() if "reply" in record.value]
+    assert (
+        reply.value["reply"]["root"]
+        == reply.value["reply"]["parent"]
+        == {"uri": resident.uri, "cid": resident.cid}
+    )
+
+
+def test_the_fake_pds_refuses_a_reply_without_strong_refs(pds: FakeBlueskyPds, poster: BlueskyPoster) -> None:
+    target = SocialReplyTarget(remote_id="at://did:plc:x/app.bsky.feed.post/3k", author_handle="x", cid="")
+
+    with pytest.raises(PermanentProviderError):
+        poster.reply(text="Hello", target=target, idempotency_key="inbox-3", created_at=NOW)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime
 import pytest
 
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
-from civicloop.integrations.social.base import SocialPostResult, retry_after_seconds
+from civicloop.integrations.social.base import SocialPostResult, SocialReplyTarget, retry_after_seconds
 from civicloop.integrations.social.mastodon import MastodonPoster
 from civicloop.integrations.social.text import social_post_text
 from civicloop.integrations.tests.fake_mastodon import FailureKind, FakeMastodon
@@ -162,3 +162,98 @@ def test_retry_after_is_read_from_whichever_header_the_server_sent(
     headers: dict[str, str], seconds: float | None
 ) -> None:
     assert retry_after_seconds(headers, now=NOW) == seconds
+
+
+# --------------------------------------------------------------------------- replies and mentions (inbox)
+
+
+def test_mentions_come_as_plain_text_with_what_a_reply_needs(
+    mastodon: FakeMastodon, poster: MastodonPoster
+) -> None:
+    city = post(poster)
+    resident = mastodon.resident_posts(
+        "Is it <free>? Tom & Ana\n\nThanks",
+        in_reply_to_id=city.remote_id,
+        visibility="unlisted",
+        language="es",
+    )
+
+    (mention,) = poster.mentions(since="").mentions
+
+    assert mention.remote_id == resident["id"] and mention.remote_url == resident["url"]
+    assert mention.text == "Is it <free>? Tom & Ana\n\nThanks"
+    assert mention.author_handle == "ana@mastodon.example" and mention.author_id
+    assert mention.in_reply_to_id == city.remote_id
+    assert (mention.visibility, mention.language) == ("unlisted", "es")
+
+
+def test_mentions_after_a_position_are_read_through_every_page_oldest_first(
+    mastodon: FakeMastodon, poster: MastodonPoster
+) -> None:
+    for number in range(90):
+        mastodon.resident_posts(f"@chicago question {number}", acct=f"r{number}")
+    start = mastodon.notifications[4]["id"]
+
+    found = poster.mentions(since=start)
+
+    assert [mention.text for mention in found.mentions] == [f"@chicago question {n}" for n in range(5, 90)]
+    assert found.position == mastodon.notifications[-1]["id"]
+    assert all(
+        request.query.get("since_id") == start for request in mastodon.requests_to("/api/v1/notifications")
+    )
+
+
+def test_with_no_position_only_the_latest_page_is_read(
+    mastodon: FakeMastodon, poster: MastodonPoster
+) -> None:
+    for number in range(50):
+        mastodon.resident_posts(f"@chicago old {number}", acct=f"r{number}")
+
+    found = poster.mentions(since="")
+
+    assert len(found.mentions) == 40 and len(mastodon.requests_to("/api/v1/notifications")) == 1
+
+
+def test_an_empty_first_read_makes_everything_after_it_new(
+    mastodon: FakeMastodon, poster: MastodonPoster
+) -> None:
+    first = poster.mentions(since="")
+    mastodon.resident_posts("@chicago hello")
+
+    assert first.mentions == [] and len(poster.mentions(since=first.position).mentions) == 1
+
+
+def test_reading_mentions_with_a_rejected_token_is_permanent_and_rate_limits_transient(
+    mastodon: FakeMastodon,
+) -> None:
+    with pytest.raises(PermanentProviderError):
+        MastodonPoster(mastodon.url, "wrong-token").mentions(since="")
+    mastodon.fail_next("rate_limit", path="/api/v1/notifications")
+    with pytest.raises(TransientProviderError) as raised:
+        MastodonPoster(mastodon.url, mastodon.access_token).mentions(since="")
+    assert raised.value.retry_after is not None
+
+
+def test_a_reply_names_the_resident_threads_under_their_status_and_posts_once_per_key(
+    mastodon: FakeMastodon, poster: MastodonPoster
+) -> None:
+    resident = mastodon.resident_posts("@chicago is the pool open?")
+    (mention,) = poster.mentions(since="").mentions
+    target = SocialReplyTarget(
+        remote_id=mention.remote_id, author_handle=mention.author_handle, visibility="public"
+    )
+
+    first = poster.reply(text="Yes, from 9.", target=target, idempotency_key="inbox-1", created_at=NOW)
+    again = poster.reply(text="Yes, from 9.", target=target, idempotency_key="inbox-1", created_at=NOW)
+
+    assert first == again and len(mastodon.statuses) == 1
+    (status,) = mastodon.statuses
+    assert status.text == "@ana@mastodon.example Yes, from 9."
+    assert status.json["in_reply_to_id"] == resident["id"] and status.params["visibility"] == "public"
+
+
+def test_a_reply_to_a_status_that_is_gone_is_permanent(poster: MastodonPoster) -> None:
+    target = SocialReplyTarget(remote_id="999", author_handle="ana")
+
+    with pytest.raises(PermanentProviderError):
+        poster.reply(text="Hello", target=target, idempotency_key="inbox-2", created_at=NOW)

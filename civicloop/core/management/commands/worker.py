@@ -12,12 +12,14 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run until the queue is empty, then exit.")
 
     def handle(self, *args: object, **options: object) -> None:
+        from civicloop.assistant.tasks_inbox import social_mentions_schedule
         from civicloop.delivery.tasks import resume_unfinished_sends
         from civicloop.delivery.tasks_digests import digests_schedule
 
         # A worker that died mid-send left deliveries leased and no task to finish them.
         resume_unfinished_sends()
         digests_schedule()  # each digest frequency has its next run waiting
+        social_mentions_schedule()  # the staff inbox polls the city's social accounts
         batch = bool(options["batch"])
         backend = settings.TASKS["default"]
         if backend["BACKEND"] == RQ_BACKEND:

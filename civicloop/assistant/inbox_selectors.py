@@ -1,0 +1,189 @@
+"""Reads for the staff inbox: conversations with their latest message (a constant number of queries per
+page), one conversation's thread, and the canned replies.
+
+Personal details: a resident's phone number is shown in full only to staff who may see contact details
+(`show_contact_details`); others see its last four digits, and phone numbers and emails residents typed in
+texts and chats are masked for them. Social handles and posts are public and shown as they are.
+"""
+
+from dataclasses import dataclass
+
+from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.utils.translation import gettext as _
+
+from civicloop.assistant.models import SOCIAL_CHANNELS, AssistantMessage, Conversation, InboxCannedReply
+from civicloop.core.errors import NotFound
+from civicloop.core.text import contact_details_mask, phone_number_masked
+
+ALL = "all"
+NEEDS_ANSWER = "needs_answer"
+MINE = "mine"
+TAKEN_OVER = "taken_over"
+STATES = (ALL, NEEDS_ANSWER, MINE, TAKEN_OVER)
+CHANNELS = tuple(Conversation.Channel.values)
+# An inbound message handled like this needs no answer from staff (compliance keywords are answered by rule).
+NO_ANSWER_NEEDED = ("opt_out", "opt_out_repeat", "opt_in", "help", "start_hint", "while_opted_out")
+PREVIEW_CHARS = 140
+THREAD_MESSAGES = 200
+
+
+@dataclass(frozen=True)
+class InboxFilters:
+    channel: str = ""  # "" for every channel
+    state: str = ALL
+
+
+@dataclass(frozen=True)
+class InboxRow:
+    """One conversation in the inbox list, ready to show."""
+
+    conversation: Conversation
+    resident: str
+    preview: str
+    last_direction: str
+    needs_answer: bool
+
+
+def _latest() -> QuerySet[AssistantMessage]:
+    return AssistantMessage.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
+
+
+def _needs_answer() -> Q:
+    return Q(last_direction=AssistantMessage.Direction.IN) & ~Q(last_handled_as__in=NO_ANSWER_NEEDED)
+
+
+def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conversation]:
+    """Conversations, latest activity first, each with its latest message (`last_body`, `last_direction`,
+    `last_handled_as`) and who has taken it over: one query for a page, whatever its length."""
+    latest = _latest()
+    conversations = (
+        Conversation.objects.select_related("taken_over_by")
+        .only(
+            "channel",
+            "phone",
+            "language",
+            "remote_handle",
+            "opted_out_at",
+            "taken_over_at",
+            "last_message_at",
+            "taken_over_by__username",
+            "taken_over_by__first_name",
+            "taken_over_by__last_name",
+        )
+        .annotate(
+            last_body=Subquery(latest.values("body")[:1]),
+            last_direction=Subquery(latest.values("direction")[:1]),
+            last_handled_as=Subquery(latest.values("handled_as")[:1]),
+        )
+    )
+    if filters.channel in CHANNELS:
+        conversations = conversations.filter(channel=filters.channel)
+    if filters.state == NEEDS_ANSWER:
+        conversations = conversations.filter(_needs_answer())
+    elif filters.state == MINE:
+        conversations = conversations.filter(taken_over_by_id=user_id)
+    elif filters.state == TAKEN_OVER:
+        conversations = conversations.filter(taken_over_by__isnull=False)
+    return conversations.order_by("-last_message_at", "-id")
+
+
+def inbox_needs_answer_count() -> int:
+    """How many conversations wait for staff: their latest message is the resident's, not yet answered."""
+    latest = _latest()
+    return (
+        Conversation.objects.annotate(
+            last_direction=Subquery(latest.values("direction")[:1]),
+            last_handled_as=Subquery(latest.values("handled_as")[:1]),
+        )
+        .filter(_needs_answer())
+        .count()
+    )
+
+
+def resident_label(conversation: Conversation, *, show_contact_details: bool) -> str:
+    """Who the resident is, as this member of staff may see it."""
+    if conversation.channel == Conversation.Channel.SMS:
+        return conversation.phone if show_contact_details else phone_number_masked(conversation.phone)
+    if conversation.channel in SOCIAL_CHANNELS:
+        return f"@{conversation.remote_handle}" if conversation.remote_handle else _("Unknown account")
+    return _("Web visitor %(number)d") % {"number": conversation.pk}
+
+
+def message_text(conversation: Conversation, body: str, *, show_contact_details: bool) -> str:
+    """A message's text as this member of staff may see it (texts and chats: contact details masked)."""
+    if show_contact_details or conversation.channel in SOCIAL_CHANNELS:
+        return body
+    return contact_details_mask(body)
+
+
+def _preview(text: str) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
+
+
+def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool) -> list[InboxRow]:
+    """The rows of one page of `inbox_conversations` (no further queries)."""
+    rows = []
+    for conversation in conversations:
+        body = getattr(conversation, "last_body", None) or ""
+        direction = getattr(conversation, "last_direction", None) or ""
+        handled_as = getattr(conversation, "last_handled_as", None) or ""
+        rows.append(
+            InboxRow(
+                conversation=conversation,
+                resident=resident_label(conversation, show_contact_details=show_contact_details),
+                preview=_preview(message_text(conversation, body, show_contact_details=show_contact_details)),
+                last_direction=direction,
+                needs_answer=direction == AssistantMessage.Direction.IN
+                and handled_as not in NO_ANSWER_NEEDED,
+            )
+        )
+    return rows
+
+
+@dataclass(frozen=True)
+class ThreadMessage:
+    message: AssistantMessage
+    text: str
+    by_staff: bool
+
+
+def inbox_conversation(*, conversation_id: int) -> Conversation:
+    """One conversation for its inbox page, with who took it over and the city's post it answers."""
+    conversation = (
+        Conversation.objects.select_related("taken_over_by", "city_post__announcement")
+        .filter(pk=conversation_id)
+        .first()
+    )
+    if conversation is None:
+        raise NotFound(_("There is no such conversation."))
+    return conversation
+
+
+def inbox_thread(conversation: Conversation, *, show_contact_details: bool) -> list[ThreadMessage]:
+    """The conversation's latest messages, oldest first, with the staff who wrote each reply (one query)."""
+    latest = (
+        AssistantMessage.objects.filter(conversation=conversation)
+        .select_related("sent_by")
+        .order_by("-created_at", "-id")[:THREAD_MESSAGES]
+    )
+    thread = []
+    for message in reversed(list(latest)):
+        inbound = message.direction == AssistantMessage.Direction.IN
+        text = (
+            message_text(conversation, message.body, show_contact_details=show_contact_details)
+            if inbound
+            else message.body
+        )
+        thread.append(ThreadMessage(message=message, text=text, by_staff=message.sent_by_id is not None))
+    return thread
+
+
+def inbox_canned_replies() -> list[InboxCannedReply]:
+    return list(InboxCannedReply.objects.all())
+
+
+def inbox_canned_reply_text(*, canned_id: int, language: str) -> str:
+    """A canned reply's text in `language` (Spanish when "es" and written, else English); "" if none."""
+    canned = InboxCannedReply.objects.filter(pk=canned_id).first()
+    return canned.body_for(language) if canned else ""

@@ -1,0 +1,171 @@
+"""The staff inbox (/staff/inbox/): every conversation with the assistant (texts, web chats) and every
+reply or mention the city's social accounts get; take one over, answer it, hand it back.
+
+Thin views: parse, authorise (ANSWER_RESIDENTS; full phone numbers with VIEW_CONTACT_DETAILS), call one
+service or selector, redirect with a message. Every page works without JavaScript.
+"""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from civicloop.accounts.decorators import capability_required
+from civicloop.accounts.models import User
+from civicloop.accounts.permissions import Capability, user_can
+from civicloop.assistant import inbox_selectors
+from civicloop.assistant.inbox_forms import (
+    CHANNEL_CHOICES,
+    STATE_CHOICES,
+    InboxReplyForm,
+    inbox_filters_parse,
+    inbox_query,
+    new_idempotency_key,
+)
+from civicloop.assistant.services.inbox import (
+    InboxReplyFailed,
+    InboxReplyRefused,
+    inbox_hand_back,
+    inbox_reply,
+    inbox_take_over,
+)
+from civicloop.core.errors import NotFound
+
+PAGE_SIZE = 50
+
+
+def _staff(request: HttpRequest) -> User:
+    user = request.user
+    assert isinstance(user, User)  # capability_required let only a signed-in user through
+    return user
+
+
+def _shows_contact_details(request: HttpRequest) -> bool:
+    return user_can(request.user, Capability.VIEW_CONTACT_DETAILS)
+
+
+def _thread_url(conversation_id: int) -> str:
+    return reverse("staff:inbox-thread", args=[conversation_id])
+
+
+@never_cache
+@require_GET
+@capability_required(Capability.ANSWER_RESIDENTS)
+def inbox(request: HttpRequest) -> HttpResponse:
+    filters = inbox_filters_parse(request.GET)
+    conversations = inbox_selectors.inbox_conversations(filters=filters, user_id=_staff(request).pk)
+    page = Paginator(conversations, PAGE_SIZE).get_page(request.GET.get("page", ""))
+    context = {
+        "page": page,
+        "rows": inbox_selectors.inbox_rows(
+            list(page.object_list), show_contact_details=_shows_contact_details(request)
+        ),
+        "filters": filters,
+        "query": inbox_query(filters),
+        "channel_choices": CHANNEL_CHOICES,
+        "state_choices": STATE_CHOICES,
+        "waiting_count": inbox_selectors.inbox_needs_answer_count(),
+    }
+    return render(request, "assistant/staff/inbox.html", context)
+
+
+def _thread_page(
+    request: HttpRequest, conversation_id: int, *, form: InboxReplyForm | None = None, status: int = 200
+) -> HttpResponse:
+    try:
+        conversation = inbox_selectors.inbox_conversation(conversation_id=conversation_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    show = _shows_contact_details(request)
+    language = conversation.language or "en"
+    if form is None:
+        canned = request.GET.get("canned", "")
+        chosen = request.GET.get("lang", "")
+        text = (
+            inbox_selectors.inbox_canned_reply_text(
+                canned_id=int(canned), language=chosen if chosen in ("en", "es") else language
+            )
+            if canned.isdigit()
+            else ""
+        )
+        form = InboxReplyForm(initial={"body": text, "idempotency_key": new_idempotency_key()})
+    context: dict[str, Any] = {
+        "conversation": conversation,
+        "resident": inbox_selectors.resident_label(conversation, show_contact_details=show),
+        "thread": inbox_selectors.inbox_thread(conversation, show_contact_details=show),
+        "canned_replies": inbox_selectors.inbox_canned_replies(),
+        "form": form,
+        "language": language,
+        "taken_over_by_me": conversation.taken_over_by_id == _staff(request).pk,
+    }
+    return render(request, "assistant/staff/inbox_thread.html", context, status=status)
+
+
+@never_cache
+@require_GET
+@capability_required(Capability.ANSWER_RESIDENTS)
+def inbox_thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    return _thread_page(request, conversation_id)
+
+
+@require_POST
+@capability_required(Capability.ANSWER_RESIDENTS)
+def inbox_thread_reply(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    form = InboxReplyForm(request.POST)
+    if form.is_valid():
+        try:
+            result = inbox_reply(
+                conversation_id=conversation_id,
+                staff=_staff(request),
+                body=form.cleaned_data["body"],
+                idempotency_key=form.cleaned_data["idempotency_key"],
+            )
+        except NotFound as error:
+            raise Http404(error.message) from error
+        except InboxReplyRefused as error:
+            form.add_error(error.field if error.field in form.fields else None, error.message)
+        except InboxReplyFailed as error:
+            if not error.retry:  # the stored reply failed for good: another one needs a new key
+                data = request.POST.copy()
+                data["idempotency_key"] = new_idempotency_key()
+                form = InboxReplyForm(data)
+                form.is_valid()
+            form.add_error(None, error.message)
+        else:
+            if result.repeated:
+                messages.info(request, _("This reply had already been sent; it was not sent again."))
+            else:
+                messages.success(request, _("Reply sent."))
+            return HttpResponseRedirect(f"{_thread_url(conversation_id)}#latest")
+    return _thread_page(request, conversation_id, form=form, status=400)
+
+
+@require_POST
+@capability_required(Capability.ANSWER_RESIDENTS)
+def inbox_thread_take_over(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    try:
+        inbox_take_over(conversation_id=conversation_id, staff=_staff(request))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    messages.success(request, _("You have taken over this conversation: the assistant will not answer it."))
+    return HttpResponseRedirect(_thread_url(conversation_id))
+
+
+@require_POST
+@capability_required(Capability.ANSWER_RESIDENTS)
+def inbox_thread_hand_back(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    try:
+        conversation = inbox_hand_back(conversation_id=conversation_id, staff=_staff(request))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if conversation.is_social:  # the assistant never answers on social networks
+        messages.success(request, _("Released: nobody has this conversation now."))
+    else:
+        messages.success(request, _("Handed back: the assistant answers this conversation again."))
+    return HttpResponseRedirect(_thread_url(conversation_id))

@@ -1,0 +1,275 @@
+"""Writes for the staff inbox: take a conversation over (the assistant stops answering it), hand it back, and
+reply to the resident as a member of staff, by text, in the web chat, or in the thread on a social network.
+
+A reply is stored before it is sent, under the idempotency key of the form that wrote it (unique), so the
+same form posted twice, or again after a timeout, sends one message; a send that failed may be tried
+again with the same key and text, which the provider treats as the same message.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from civicloop.accounts.models import User
+from civicloop.assistant.models import SOCIAL_CHANNELS, AssistantMessage, Conversation
+from civicloop.core.errors import DomainError, NotFound
+from civicloop.core.sms import sms_fit, sms_max_segments, sms_segments
+from civicloop.delivery.direct import (
+    RecipientSuppressed,
+    sms_direct_send,
+    sms_number_suppressed,
+    social_reply_send,
+    social_reply_text,
+)
+from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
+from civicloop.integrations.social import SocialReplyTarget
+
+REPLY_MAX = 1600  # a text message's own limit (Twilio); social networks have shorter ones
+STAFF_REPLY = "staff"  # AssistantMessage.handled_as of a staff reply
+# A reply still "sending" after this is taken to have been cut off (a worker restarted): it may be retried.
+SENDING_STUCK_AFTER = timedelta(minutes=2)
+SEND_ERROR_MAX = 1000
+
+Status = AssistantMessage.SendStatus
+
+
+class InboxReplyRefused(DomainError):
+    """The reply cannot be sent as written (or to this resident); nothing was sent. `field` names the part."""
+
+
+class InboxReplyFailed(DomainError):
+    """The provider did not take the reply. With `retry`, send the same form again (same key): it is
+    safe; without, the provider refused it and it will not go as it is."""
+
+    def __init__(self, message: str, *, retry: bool) -> None:
+        super().__init__(message, field=None)
+        self.retry = retry
+
+
+@dataclass(frozen=True)
+class InboxReply:
+    """The reply as stored; `repeated` when this key had been sent (or was being sent) already."""
+
+    message: AssistantMessage
+    repeated: bool = False
+
+
+def _conversation(conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(_("There is no such conversation."))
+    return conversation
+
+
+def inbox_take_over(*, conversation_id: int, staff: User, now: datetime | None = None) -> Conversation:
+    """The member of staff answers this conversation from now on; the assistant stops answering it
+    (STOP, START and HELP still work). Taking over one another member of staff has makes it yours."""
+    conversation = _conversation(conversation_id)
+    moment = now or timezone.now()
+    Conversation.objects.filter(pk=conversation.pk).update(taken_over_by=staff, taken_over_at=moment)
+    conversation.taken_over_by, conversation.taken_over_at = staff, moment
+    return conversation
+
+
+def inbox_hand_back(*, conversation_id: int, staff: User) -> Conversation:
+    """The assistant answers this conversation again, from its next message (nothing is sent now)."""
+    conversation = _conversation(conversation_id)
+    Conversation.objects.filter(pk=conversation.pk).update(taken_over_by=None, taken_over_at=None)
+    conversation.taken_over_by, conversation.taken_over_at = None, None
+    return conversation
+
+
+def _latest_inbound(conversation: Conversation) -> AssistantMessage | None:
+    return (
+        AssistantMessage.objects.filter(conversation=conversation, direction=AssistantMessage.Direction.IN)
+        .order_by("-created_at", "-id")
+        .first()
+    )
+
+
+def _reply_target(message: AssistantMessage | None) -> SocialReplyTarget:
+    if message is None or not message.remote_id:
+        raise InboxReplyRefused(_("There is no post of the resident's to reply to yet."), field="body")
+    meta = message.remote_meta or {}
+    return SocialReplyTarget(
+        remote_id=message.remote_id,
+        author_handle=str(meta.get("handle", "")),
+        cid=str(meta.get("cid", "")),
+        thread_root_id=str(meta.get("root_id", "")),
+        thread_root_cid=str(meta.get("root_cid", "")),
+        visibility=str(meta.get("visibility", "")),
+    )
+
+
+def _prepared(conversation: Conversation, body: str) -> tuple[str, AssistantMessage | None]:
+    """The text to send and the message it answers; InboxReplyRefused when it cannot go as written."""
+    answered = _latest_inbound(conversation)
+    if conversation.channel == Conversation.Channel.SMS:
+        if conversation.opted_out_at is not None or sms_number_suppressed(conversation.phone):
+            raise InboxReplyRefused(
+                _("This number has stopped texts from the city (STOP): no text can be sent to it."),
+                field="body",
+            )
+        budget = sms_max_segments()
+        text = sms_fit(body, max_segments=budget)
+        if text != body:  # staff's words are never cut: they shorten the reply themselves
+            raise InboxReplyRefused(
+                _("Too long for a text: %(parts)d parts, and a reply may use %(budget)d. Shorten it.")
+                % {"parts": sms_segments(body).segments, "budget": budget},
+                field="body",
+            )
+        return text, answered
+    if conversation.channel in SOCIAL_CHANNELS:
+        target = _reply_target(answered)
+        try:
+            text, length, limit = social_reply_text(network=conversation.channel, text=body, target=target)
+        except PermanentProviderError as error:
+            raise InboxReplyRefused(
+                _("The city's %(network)s account is not set up here: the reply cannot be posted.")
+                % {"network": conversation.get_channel_display()},
+                field="body",
+            ) from error
+        if length > limit:
+            raise InboxReplyRefused(
+                _("Too long for %(network)s: %(length)d characters of %(limit)d. Shorten it.")
+                % {"network": conversation.get_channel_display(), "length": length, "limit": limit},
+                field="body",
+            )
+        return text, answered
+    return body, answered  # the web chat shows it as written
+
+
+def inbox_reply(
+    *, conversation_id: int, staff: User, body: str, idempotency_key: str, now: datetime | None = None
+) -> InboxReply:
+    """Reply to the resident as `staff`: a text (SMS), a message in their chat (web), or a reply post in the
+    thread, under their latest post (Mastodon, Bluesky). Replying takes the conversation over.
+
+    Callers may rely on:
+    - one message per `idempotency_key`: a key already sent (or being sent) returns it, `repeated`,
+      sending nothing; one that failed is sent again with its first text (`body` is then ignored);
+    - InboxReplyRefused, nothing stored or sent: an empty or too long reply (a text over the segment
+      budget SMS_MAX_SEGMENTS is refused, never cut; a post over the network's limit), a number that has
+      stopped texts or is suppressed, a social network not configured, a key used on another conversation;
+    - InboxReplyFailed after the provider failed: the reply is stored as "not sent" with the error;
+      `retry` says whether sending the same key again may work. No database transaction is held while
+      the provider is called.
+    """
+    body = body.strip()
+    if not body:
+        raise InboxReplyRefused(_("Write a reply first."), field="body")
+    if len(body) > REPLY_MAX:
+        raise InboxReplyRefused(
+            _("A reply may be at most %(max)d characters.") % {"max": REPLY_MAX}, field="body"
+        )
+    if not idempotency_key:
+        raise InboxReplyRefused(_("This form has expired. Reload the page and write the reply again."))
+    moment = now or timezone.now()
+    earlier = AssistantMessage.objects.filter(idempotency_key=idempotency_key).first()
+    if earlier is not None:
+        if earlier.conversation_id != conversation_id:
+            raise InboxReplyRefused(_("This form has expired. Reload the page and write the reply again."))
+        return _send_again(earlier, moment)
+    conversation = _conversation(conversation_id)
+    text, answered = _prepared(conversation, body)
+    is_web = conversation.channel == Conversation.Channel.WEB
+    try:
+        with transaction.atomic():
+            message = AssistantMessage.objects.create(
+                conversation=conversation,
+                direction=AssistantMessage.Direction.OUT,
+                body=text,
+                in_reply_to=answered,
+                handled_as=STAFF_REPLY,
+                sent_by=staff,
+                idempotency_key=idempotency_key,
+                send_status=Status.SENT if is_web else Status.SENDING,
+                created_at=moment,
+            )
+            # A reply is an answer: the assistant must not answer over the member of staff.
+            Conversation.objects.filter(pk=conversation.pk, taken_over_by__isnull=True).update(
+                taken_over_by=staff, taken_over_at=moment
+            )
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
+    except IntegrityError:  # the same form posted twice at once: the other request sends it
+        return InboxReply(AssistantMessage.objects.get(idempotency_key=idempotency_key), repeated=True)
+    message.conversation = conversation
+    if not is_web:
+        _send(message)
+    return InboxReply(message)
+
+
+def _send_again(message: AssistantMessage, moment: datetime) -> InboxReply:
+    """A key seen before: sent or in flight, it is returned as is; failed (or cut off), sent again."""
+    stuck = message.send_status == Status.SENDING and message.created_at < moment - SENDING_STUCK_AFTER
+    if message.send_status != Status.FAILED and not stuck:
+        return InboxReply(message, repeated=True)
+    claimed = AssistantMessage.objects.filter(pk=message.pk, send_status=message.send_status).update(
+        send_status=Status.SENDING, send_error=""
+    )
+    if not claimed:  # another request is sending it right now
+        message.refresh_from_db()
+        return InboxReply(message, repeated=True)
+    message = AssistantMessage.objects.select_related("conversation", "in_reply_to").get(pk=message.pk)
+    _send(message)
+    return InboxReply(message)
+
+
+def _send(message: AssistantMessage) -> None:
+    """Hand the stored reply to its provider and record the outcome on it."""
+    conversation = message.conversation
+    key = f"civicloop-inbox-{message.idempotency_key}"
+    try:
+        if conversation.channel == Conversation.Channel.SMS:
+            sent = sms_direct_send(to=conversation.phone, body=message.body, idempotency_key=key)
+            provider_id, remote_id, remote_url = sent.provider_message_id, "", ""
+        else:
+            posted = social_reply_send(
+                network=conversation.channel,
+                text=message.body,
+                target=_reply_target(message.in_reply_to),
+                idempotency_key=key,
+                created_at=message.created_at,
+                language=conversation.language or "en",
+            )
+            provider_id, remote_id, remote_url = "", posted.remote_id, posted.remote_url
+    except RecipientSuppressed as error:
+        _record_failure(message, error.message)
+        raise InboxReplyRefused(error.message, field="body") from error
+    except ProviderError as error:
+        _record_failure(message, str(error))
+        retry = isinstance(error, TransientProviderError)
+        if retry:
+            raise InboxReplyFailed(
+                _("%(channel)s did not answer in time; the reply was not sent. Send it again to retry.")
+                % {"channel": conversation.get_channel_display()},
+                retry=True,
+            ) from error
+        raise InboxReplyFailed(
+            _("%(channel)s refused the reply (%(reason)s); it was not sent.")
+            % {"channel": conversation.get_channel_display(), "reason": error.code or str(error)},
+            retry=False,
+        ) from error
+    AssistantMessage.objects.filter(pk=message.pk).update(
+        send_status=Status.SENT,
+        send_error="",
+        provider_message_id=provider_id[:64],
+        remote_id=remote_id,
+        remote_url=remote_url,
+    )
+    message.send_status, message.send_error = Status.SENT, ""
+    message.provider_message_id, message.remote_id, message.remote_url = (
+        provider_id[:64],
+        remote_id,
+        remote_url,
+    )
+
+
+def _record_failure(message: AssistantMessage, error: str) -> None:
+    AssistantMessage.objects.filter(pk=message.pk).update(
+        send_status=Status.FAILED, send_error=error[:SEND_ERROR_MAX]
+    )
+    message.send_status, message.send_error = Status.FAILED, error[:SEND_ERROR_MAX]

@@ -1,0 +1,132 @@
+"""Replies and mentions the city's social accounts get, stored as conversations for the staff inbox.
+
+A periodic task (`tasks_inbox.fetch_social_mentions`) asks each configured account for its new
+notifications from where it last read (`SocialMentionsCursor`), and stores each reply or mention once, as an
+inbound message of a social conversation. The assistant never answers these: staff do, from the inbox.
+
+One conversation per resident and remote thread. The thread is the post a reply chain starts from: on
+Bluesky the `reply.root` every reply names; on Mastodon, which names only the post answered, the thread of
+the stored post it answers (the city's reply, the resident's earlier post), else the post it answers (often
+the city's announcement), else itself. So the many residents answering one of the city's posts each have a
+conversation, and a resident answering the city's reply stays in theirs.
+"""
+
+import logging
+from datetime import datetime
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from civicloop.assistant.models import AssistantMessage, Conversation, SocialMentionsCursor
+from civicloop.delivery.selectors import social_post_by_remote_id
+from civicloop.integrations.errors import ProviderError
+from civicloop.integrations.social import SocialInbox, SocialMention, social_inboxes
+
+logger = logging.getLogger(__name__)
+
+BODY_MAX = 5000
+SOCIAL_MENTION = "social"  # AssistantMessage.handled_as of a reply or mention fetched from a network
+
+
+def _language(code: str) -> str:
+    """The conversation's language from the post's ("es-MX" → "es"), if the city speaks it; else ""."""
+    base = code.split("-", 1)[0].lower()
+    return base if base in {language for language, _name in settings.LANGUAGES} else ""
+
+
+def _thread_of(network: str, mention: SocialMention) -> str:
+    if mention.thread_root_id:
+        return mention.thread_root_id
+    if not mention.in_reply_to_id:
+        return mention.remote_id
+    answered = (
+        AssistantMessage.objects.filter(remote_id=mention.in_reply_to_id, conversation__channel=network)
+        .select_related("conversation")
+        .only("conversation__remote_thread_id")
+        .first()
+    )
+    return answered.conversation.remote_thread_id if answered else mention.in_reply_to_id
+
+
+def _mention_store(network: str, mention: SocialMention, moment: datetime) -> bool:
+    """Store one reply or mention in its conversation; False when it was stored before (or unusable)."""
+    if not mention.author_id or not mention.remote_id:
+        return False
+    if AssistantMessage.objects.filter(
+        direction=AssistantMessage.Direction.IN, remote_id=mention.remote_id
+    ).exists():
+        return False
+    thread = _thread_of(network, mention)
+    posted_at = min(mention.created_at, moment)
+    try:
+        with transaction.atomic():
+            conversation, created = Conversation.objects.get_or_create(
+                channel=network,
+                remote_account_id=mention.author_id,
+                remote_thread_id=thread,
+                defaults={
+                    "remote_handle": mention.author_handle,
+                    "language": _language(mention.language),
+                    "city_post": social_post_by_remote_id(network=network, remote_id=thread),
+                    "created_at": posted_at,
+                    "last_message_at": posted_at,
+                },
+            )
+            AssistantMessage.objects.create(
+                conversation=conversation,
+                direction=AssistantMessage.Direction.IN,
+                body=mention.text[:BODY_MAX],
+                remote_id=mention.remote_id,
+                remote_url=mention.remote_url,
+                remote_meta={
+                    "handle": mention.author_handle,
+                    "cid": mention.cid,
+                    "root_id": mention.thread_root_id,
+                    "root_cid": mention.thread_root_cid,
+                    "visibility": mention.visibility,
+                },
+                handled_as=SOCIAL_MENTION,
+                created_at=posted_at,
+            )
+            if not created:
+                changes: dict[str, Any] = {"last_message_at": max(conversation.last_message_at, posted_at)}
+                if mention.author_handle and mention.author_handle != conversation.remote_handle:
+                    changes["remote_handle"] = mention.author_handle  # handles change; the id does not
+                Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    except IntegrityError:  # another poll stored it a moment ago
+        return False
+    return True
+
+
+def social_mentions_fetch(*, inbox: SocialInbox, now: datetime | None = None) -> int:
+    """Fetch one account's new replies and mentions and store each once; returns how many were new.
+
+    Reads from the position stored for this account (the first time: the latest page only) and stores
+    the new position with the messages, in one transaction. A provider error is raised with nothing
+    stored, so the next poll asks again from the same position.
+    """
+    moment = now or timezone.now()
+    cursor = SocialMentionsCursor.objects.filter(network=inbox.network, account=inbox.account).first()
+    found = inbox.mentions(since=cursor.position if cursor else "")
+    with transaction.atomic():
+        stored = sum(_mention_store(inbox.network, mention, moment) for mention in found.mentions)
+        SocialMentionsCursor.objects.update_or_create(
+            network=inbox.network,
+            account=inbox.account,
+            defaults={"position": found.position, "fetched_at": moment},
+        )
+    return stored
+
+
+def social_mentions_fetch_all(*, now: datetime | None = None) -> int:
+    """Fetch every configured account's new replies and mentions; one failing account does not stop the
+    others (it is asked again at the next poll). Returns how many new messages were stored."""
+    stored = 0
+    for inbox in social_inboxes():
+        try:
+            stored += social_mentions_fetch(inbox=inbox, now=now)
+        except ProviderError as error:
+            logger.warning("social inbox: %s notifications not fetched: %s", inbox.network, error)
+    return stored
