@@ -7,7 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install run demo test test-fast test-browser lint check bench bench-open311 bench-forums messages clean
+.PHONY: install run demo test test-fast test-browser lint check bench bench-open311 bench-forums bench-sms messages clean
 
 $(UV):
 	$(PYTHON) -m venv .venv-uv
@@ -59,6 +59,10 @@ bench-open311: install
 # 100,000 ideas and 1,000,000 comments: question and idea pages, the civility check; one JSON line.
 bench-forums: install
 	DEBUG=1 $(BIN)/civicloop bench forums
+
+# 6,000 signed Twilio webhooks (FAQ, keywords, STOP/START, 311 by text) at 64 connections; one JSON line.
+bench-sms: install
+	DEBUG=1 $(BIN)/civicloop bench sms
 
 clean:
 	rm -rf $(VENV) .venv-uv var staticfiles

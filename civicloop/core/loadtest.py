@@ -19,7 +19,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -119,8 +119,14 @@ def _server_command(server: str, port: int, *, workers: int, threads: int) -> tu
 
 
 @contextmanager
-def app_serving(*, server: str, database: str, workers: int, threads: int) -> Iterator[Server]:
-    """granian or gunicorn on a free loopback port, production settings (DEBUG off); stopped on any exit."""
+def app_serving(
+    *, server: str, database: str, workers: int, threads: int, settings_env: Mapping[str, str] | None = None
+) -> Iterator[Server]:
+    """granian or gunicorn on a free loopback port, production settings (DEBUG off); stopped on any exit.
+
+    `settings_env`: more environment variables for the server (settings a benchmark needs, such as
+    a Twilio auth token), set after the ones above.
+    """
     port = free_port()
     environment = {
         **os.environ,
@@ -130,6 +136,7 @@ def app_serving(*, server: str, database: str, workers: int, threads: int) -> It
         "SECRET_KEY": secrets.token_urlsafe(48),
         "ALLOWED_HOSTS": "127.0.0.1",
         "LOG_LEVEL": "WARNING",
+        **(settings_env or {}),
     }
     command, description = _server_command(server, port, workers=workers, threads=threads)
     with tempfile.TemporaryFile(mode="w+") as log:

@@ -140,6 +140,40 @@ class Command(BaseCommand):
         open311.add_argument(
             "--threads", type=int, default=1, help="The app's threads per worker (granian: blocking threads)."
         )
+        sms = suites.add_parser(
+            "sms",
+            help="Serve the SMS assistant with granian and drive Twilio-signed inbound texts (FAQ questions, "
+            "keywords, STOP/START, 311 reports) and /healthz; time FAQ retrieval in-process; prints one "
+            "JSON line.",
+        )
+        sms.add_argument(
+            "--messages", type=int, default=6000, help="Timed texts, retries aside (default 6000)."
+        )
+        sms.add_argument(
+            "--phones", type=int, default=3000, help="Distinct numbers the texts come from (at most 9000)."
+        )
+        sms.add_argument("--connections", type=int, default=64, help="Concurrent connections.")
+        sms.add_argument(
+            "--warmup",
+            type=int,
+            default=300,
+            help="Untimed texts first, from other numbers (each worker loads the model); 0 to skip.",
+        )
+        sms.add_argument(
+            "--healthz-seconds", type=int, default=10, help="Seconds of /healthz load, for the ratio."
+        )
+        sms.add_argument(
+            "--faq-queries", type=int, default=500, help="FAQ retrievals timed in-process (default 500)."
+        )
+        sms.add_argument(
+            "--server", choices=SERVERS, default="granian", help="The production server (default granian)."
+        )
+        sms.add_argument(
+            "--workers", type=int, default=os.cpu_count() or 1, help="Server processes (default: CPUs)."
+        )
+        sms.add_argument(
+            "--threads", type=int, default=1, help="The app's threads per worker (granian: blocking threads)."
+        )
         forums = suites.add_parser(
             "forums",
             help="Load N ideas and M comments, time a question page and idea pages in-process "
@@ -160,6 +194,40 @@ class Command(BaseCommand):
             self.run_open311(options)
         elif options["suite"] == "forums":
             self.run_forums(options)
+        elif options["suite"] == "sms":
+            self.run_sms(options)
+
+    def run_sms(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.assistant.bench import PHONES_MAX, run_sms
+        from civicloop.core.loadtest import BenchServerError
+
+        for name in ("messages", "connections", "healthz_seconds", "faq_queries", "workers", "threads"):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
+        if not 2 <= options["phones"] <= PHONES_MAX:
+            raise CommandError(f"--phones must be from 2 to {PHONES_MAX}.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        load_average = os.getloadavg()[0]
+        with override_settings(DEBUG=False), sigterm_as_interrupt(), throwaway_database(options["verbosity"]):
+            try:
+                result = run_sms(
+                    messages=options["messages"],
+                    phones=options["phones"],
+                    connections=options["connections"],
+                    warmup=max(options["warmup"], 0),
+                    healthz_seconds=options["healthz_seconds"],
+                    faq_queries=options["faq_queries"],
+                    workers=options["workers"],
+                    threads=options["threads"],
+                    server_name=options["server"],
+                )
+            except BenchServerError as error:
+                raise CommandError(str(error)) from error
+            result |= machine_facts()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
 
     def run_forums(self, options: dict[str, Any]) -> None:
         import json
