@@ -13,7 +13,7 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -143,6 +143,7 @@ STEM_LENGTH = 5  # words match by their first five letters: "recycling" ~ "recyc
 # "matress", "tiket", "librery", "stikker" find their word; "paris" does not become "parks".
 FUZZY_CUTOFF = 0.85
 FUZZY_MIN_LENGTH = 4
+FUZZY_MEMO_SIZE = 50_000  # words, per index (an index lives until the entries change)
 
 
 def text_fold(text: str) -> str:
@@ -216,6 +217,8 @@ class KeywordIndex:
     idf: dict[str, float]
     words: dict[str, str]  # every word the entries use -> its stem
     unknown_weight: float
+    # A resident's unknown word -> its closest known stem: difflib is the slow part, and words recur.
+    fuzzy_memo: dict[str, tuple[str, float] | None] = field(default_factory=dict, repr=False, compare=False)
 
     @classmethod
     def build(cls, documents: Sequence[tuple[str, str]]) -> KeywordIndex:
@@ -248,10 +251,15 @@ class KeywordIndex:
             return stem, 1.0
         if len(word) < FUZZY_MIN_LENGTH:
             return None
+        if word in self.fuzzy_memo:
+            return self.fuzzy_memo[word]
         close = difflib.get_close_matches(word, self.words, n=1, cutoff=FUZZY_CUTOFF)
-        if not close:
-            return None
-        return self.words[close[0]], difflib.SequenceMatcher(None, word, close[0]).ratio()
+        found = (
+            (self.words[close[0]], difflib.SequenceMatcher(None, word, close[0]).ratio()) if close else None
+        )
+        if len(self.fuzzy_memo) < FUZZY_MEMO_SIZE:
+            self.fuzzy_memo[word] = found
+        return found
 
     def _resident_stems(self, text: str) -> list[tuple[str | None, float]]:
         words = keyword_words(text)

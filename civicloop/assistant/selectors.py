@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -136,6 +137,8 @@ def faq_index_forget() -> None:
     global _index
     with _index_lock:
         _index = None
+    with _query_cache_lock:
+        _query_cache.clear()
 
 
 def _faq_index() -> _FaqIndex:
@@ -191,10 +194,41 @@ def _typical_score_embeddings() -> np.ndarray | None:
     return _typical[0]
 
 
+# Residents ask the same questions in the same words ("when is garbage pickup"): each process keeps the
+# embeddings of the latest distinct questions (in memory only) instead of running the model again.
+QUERY_CACHE_SIZE = 4096
+_query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
+_query_cache_lock = threading.Lock()
+
+
+def _query_embedding(text: str) -> np.ndarray | None:
+    """The (1, 384) embedding of a question, from this process's cache or the model; None without one."""
+    with _query_cache_lock:
+        cached = _query_cache.get(text)
+        if cached is not None:
+            _query_cache.move_to_end(text)
+            return cached
+    computed = text_embeddings([text])
+    if computed is None:
+        return None
+    with _query_cache_lock:
+        _query_cache[text] = computed
+        while len(_query_cache) > QUERY_CACHE_SIZE:
+            _query_cache.popitem(last=False)
+    return computed
+
+
+def faq_question_prepare(text: str) -> None:
+    """Embed a question ahead of answering it (outside any transaction: the model is the slow part)."""
+    text = text.strip()[:QUERY_MAX_CHARS]
+    if text and _faq_index().embeddings is not None:
+        _query_embedding(text)
+
+
 def _confidences(index: _FaqIndex, text: str) -> np.ndarray:
     """Every entry's confidence that it answers `text`, in [0, 1] (see the calibration above)."""
     keyword_share = index.keywords.scores(text)
-    query = text_embeddings([text]) if index.embeddings is not None else None
+    query = _query_embedding(text) if index.embeddings is not None else None
     baseline = _typical_score_embeddings() if query is not None else None
     if query is None or baseline is None:
         return np.clip(keyword_share / KEYWORD_SHARE_FULL_CONFIDENCE, 0.0, 1.0)

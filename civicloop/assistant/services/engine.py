@@ -83,6 +83,15 @@ def _knowledge_reply(conversation: Conversation, body: str) -> EngineReply:
     return EngineReply(reply.text, f"faq_{reply.kind}")
 
 
+def reply_prepare(*, step: str, body: str) -> None:
+    """Work that needs no lock, done before the conversation's transaction: the question's embedding.
+
+    Only for what may go to the knowledge base: a sentence, outside a report's questions.
+    """
+    if not intake.intake_step(step) and len(body.split()) >= 2 and not _STATUS_RE.match(folded(body)):
+        selectors.faq_question_prepare(body)
+
+
 def conversation_reply(
     conversation: Conversation, body: str, *, media: list[dict[str, str]] | None = None
 ) -> EngineReply:

@@ -15,7 +15,7 @@ from django.utils import timezone
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import compliance_handle
 from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
-from civicloop.assistant.services.engine import conversation_reply
+from civicloop.assistant.services.engine import conversation_reply, reply_prepare
 from civicloop.core.errors import DomainError
 from civicloop.core.sms import sms_fit, sms_max_segments
 
@@ -47,9 +47,15 @@ def _phone(number: str) -> str:
 
 
 def _previous_reply(message_sid: str) -> InboundReply | None:
-    earlier = AssistantMessage.objects.filter(
-        direction=AssistantMessage.Direction.IN, provider_message_id=message_sid
-    ).first()
+    # The "not empty" term matches the partial unique index's condition, so SQLite uses it (no table scan).
+    earlier = (
+        AssistantMessage.objects.filter(
+            direction=AssistantMessage.Direction.IN, provider_message_id=message_sid
+        )
+        .exclude(provider_message_id="")
+        .order_by()
+        .first()
+    )
     if earlier is None:
         return None
     reply = earlier.replies.order_by("id").first()
@@ -75,6 +81,11 @@ def inbound_sms_handle(
     phone = _phone(from_number)
     moment = now or timezone.now()
     body = body[:BODY_MAX]
+    # The slow part first, with no lock held (SQLite has one writer): a question's embedding.
+    step = Conversation.objects.filter(channel=Conversation.Channel.SMS, phone=phone).values_list(
+        "step", flat=True
+    )
+    reply_prepare(step=next(iter(step), ""), body=body)
     with transaction.atomic():
         conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
         repeated = _previous_reply(message_sid)

@@ -507,7 +507,11 @@ def intake_continue(
 
 
 def intake_in_progress(conversation: Conversation) -> bool:
-    return conversation.step in STEPS
+    return intake_step(conversation.step)
+
+
+def intake_step(step: str) -> bool:
+    return step in STEPS
 
 
 def is_report_word(word: str) -> bool:

@@ -8,7 +8,7 @@ from django.utils import timezone, translation
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import HELP_WORDS, help_text, keyword_of
 from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
-from civicloop.assistant.services.engine import EngineReply, conversation_reply
+from civicloop.assistant.services.engine import EngineReply, conversation_reply, reply_prepare
 
 WEB_BODY_MAX = 1000
 
@@ -21,6 +21,10 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
     """
     moment = now or timezone.now()
     body = body.strip()[:WEB_BODY_MAX]
+    step = Conversation.objects.filter(channel=Conversation.Channel.WEB, web_key=web_key).values_list(
+        "step", flat=True
+    )
+    reply_prepare(step=next(iter(step), ""), body=body)  # the slow part, with no lock held
     with transaction.atomic():
         conversation = conversation_locked(
             # No language yet: a page's language may be only the browser's; each question's own counts.
