@@ -115,6 +115,8 @@ PHONE_DIGITS_MIN_INTERNATIONAL = 4  # "+49 22"
 PLUS_SIGNS = ("+", "\uff0b")  # libphonenumber also reads the full-width plus
 EMAIL_MASK = gettext_noop("[email removed]")
 PHONE_MASK = gettext_noop("[phone removed]")
+# A 311 request's public number ("26-00001234": the year, then eight digits) is no phone number.
+REQUEST_NUMBER = re.compile(r"\d{2}-\d{8}")
 
 
 def contact_details_mask(text: str) -> str:
@@ -136,7 +138,11 @@ def contact_details_mask(text: str) -> str:
         digits < PHONE_DIGITS_MIN_US and not any(plus in text for plus in PLUS_SIGNS)
     ):
         return text
-    matches = list(phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE))
+    matches = [
+        match
+        for match in phonenumbers.PhoneNumberMatcher(text, "US", leniency=phonenumbers.Leniency.POSSIBLE)
+        if not REQUEST_NUMBER.fullmatch(match.raw_string)
+    ]
     if matches:
         phone_mask = gettext(PHONE_MASK)
         for match in reversed(matches):

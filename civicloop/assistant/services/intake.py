@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from civicloop.assistant.faq import keyword_words, language_guess, text_fold
 from civicloop.assistant.models import Conversation
 from civicloop.core.errors import DomainError, NotFound
+from civicloop.core.sms import sms_max_segments, sms_segments
 from civicloop.places.geocoding import LocatedPlace, place_locate
 from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest
 from civicloop.servicerequests.services import RequestInput, service_request_create
@@ -395,7 +396,11 @@ def _begin(
     reply = _next_question(conversation, intake)
     if reply.handled_as == "intake_filed":
         return reply
-    return IntakeReply(f"{lead} {reply.text}", "intake_started")
+    # The question must arrive whole: the lead (what and where was understood) goes if both do not fit.
+    started = f"{lead} {reply.text}"
+    if sms_segments(started).segments > sms_max_segments():
+        started = reply.text
+    return IntakeReply(started, "intake_started")
 
 
 def intake_language(conversation: Conversation, body: str) -> str:
