@@ -244,6 +244,8 @@ BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
 BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
 # The assistant (texts and /assistant/): a conversation idle this long forgets the step it was at.
 ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
+# How often the worker asks the city's social accounts for new replies and mentions (the staff inbox).
+SOCIAL_INBOX_POLL_SECONDS = float(os.environ.get("SOCIAL_INBOX_POLL_SECONDS", "120"))
 # The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
 UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
 
