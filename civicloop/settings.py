@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "civicloop.engage",
     "civicloop.moderation",
     "civicloop.assistant",
+    "civicloop.deliberation",
 ]
 
 MIDDLEWARE = [

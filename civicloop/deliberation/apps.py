@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class DeliberationConfig(AppConfig):
+    name = "civicloop.deliberation"
+    verbose_name = "Deliberation: opinion-mapping conversations"
