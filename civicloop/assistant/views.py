@@ -55,10 +55,14 @@ def chat(request: HttpRequest) -> HttpResponse:
         else:
             status = 400
     visitor = request.session.get(WEB_VISITOR_KEY)
-    shown = (
-        selectors.web_conversation_messages(_visitor_key(request), limit=MESSAGES_SHOWN) if visitor else []
-    )
-    return render(request, "assistant/chat.html", {"form": form, "messages_shown": shown}, status=status)
+    key = _visitor_key(request) if visitor else ""
+    shown = selectors.web_conversation_messages(key, limit=MESSAGES_SHOWN) if visitor else []
+    context = {
+        "form": form,
+        "messages_shown": shown,
+        "staff_answering": bool(shown) and selectors.web_conversation_taken_over(key),
+    }
+    return render(request, "assistant/chat.html", context, status=status)
 
 
 @require_GET

@@ -438,7 +438,10 @@ def test_a_web_chat_taken_over_gets_the_staff_reply_in_the_visitor_s_chat(comms)
     assert unanswered.direction == "in" and unanswered.handled_as == "taken_over"
     chat = page_text(visitor.get("/assistant/"))
     assert "Hi, I&#x27;m Carmen. I can help with your water bill." in chat
+    assert "City staff:" in chat and "staff is answering you here now" in chat
     assert AssistantMessage.objects.get(handled_as="staff").send_status == "sent"
+    comms.post(f"{INBOX}{conversation.pk}/hand-back/")
+    assert "staff is answering you here now" not in page_text(visitor.get("/assistant/"))
 
 
 def test_help_is_still_answered_in_a_web_chat_taken_over(comms):
