@@ -83,12 +83,17 @@ def _knowledge_reply(conversation: Conversation, body: str) -> EngineReply:
     return EngineReply(reply.text, f"faq_{reply.kind}")
 
 
+def reply_may_need_preparing(body: str) -> bool:
+    """Whether the text may go to the knowledge base (a sentence, not STATUS): worth embedding early."""
+    return len(body.split()) >= 2 and not _STATUS_RE.match(folded(body))
+
+
 def reply_prepare(*, step: str, body: str) -> None:
     """Work that needs no lock, done before the conversation's transaction: the question's embedding.
 
     Only for what may go to the knowledge base: a sentence, outside a report's questions.
     """
-    if not intake.intake_step(step) and len(body.split()) >= 2 and not _STATUS_RE.match(folded(body)):
+    if not intake.intake_step(step) and reply_may_need_preparing(body):
         selectors.faq_question_prepare(body)
 
 

@@ -15,7 +15,7 @@ from django.utils import timezone
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import compliance_handle
 from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
-from civicloop.assistant.services.engine import conversation_reply, reply_prepare
+from civicloop.assistant.services.engine import conversation_reply, reply_may_need_preparing, reply_prepare
 from civicloop.core.errors import DomainError
 from civicloop.core.sms import sms_fit, sms_max_segments
 
@@ -82,23 +82,16 @@ def inbound_sms_handle(
     moment = now or timezone.now()
     body = body[:BODY_MAX]
     # The slow part first, with no lock held (SQLite has one writer): a question's embedding.
-    step = Conversation.objects.filter(channel=Conversation.Channel.SMS, phone=phone).values_list(
-        "step", flat=True
-    )
-    reply_prepare(step=next(iter(step), ""), body=body)
+    if reply_may_need_preparing(body):
+        step = Conversation.objects.filter(channel=Conversation.Channel.SMS, phone=phone).values_list(
+            "step", flat=True
+        )
+        reply_prepare(step=next(iter(step), ""), body=body)
     with transaction.atomic():
         conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
         repeated = _previous_reply(message_sid)
         if repeated is not None:
             return repeated
-        inbound = AssistantMessage.objects.create(
-            conversation=conversation,
-            direction=AssistantMessage.Direction.IN,
-            body=body,
-            provider_message_id=message_sid[:64],
-            media=(media or [])[:MEDIA_MAX],
-            created_at=moment,
-        )
         compliance = compliance_handle(conversation=conversation, body=body, now=moment)
         if compliance is not None:
             text, handled_as = compliance.text, compliance.handled_as
@@ -108,7 +101,16 @@ def inbound_sms_handle(
             engine = conversation_reply(conversation, body, media=media)
             text, handled_as = engine.text, engine.handled_as
         text = sms_fit(text, max_segments=sms_max_segments()) if text else ""
-        AssistantMessage.objects.filter(pk=inbound.pk).update(handled_as=handled_as)
+        # Stored in the same transaction as what it did (with how it was handled: one write, not two).
+        inbound = AssistantMessage.objects.create(
+            conversation=conversation,
+            direction=AssistantMessage.Direction.IN,
+            body=body,
+            provider_message_id=message_sid[:64],
+            media=(media or [])[:MEDIA_MAX],
+            handled_as=handled_as,
+            created_at=moment,
+        )
         if text:
             AssistantMessage.objects.create(
                 conversation=conversation,
