@@ -1,0 +1,185 @@
+"""Reads for deliberation: a conversation, its vote matrix (set-based), its latest analysis, Polis export."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import numpy as np
+import scipy.sparse as sp
+from django.db.models import Count
+from django.utils.translation import gettext as _
+
+from civicloop.core.errors import NotFound
+from civicloop.deliberation.analysis import COMMENT_COLUMNS, PV_FIXED, vote_matrix
+from civicloop.deliberation.models import (
+    AnalysisResult,
+    Conversation,
+    ConversationParticipant,
+    Statement,
+    Vote,
+)
+
+POLIS_MODERATED: dict[str, int] = {
+    Statement.Moderation.ACCEPTED: 1,
+    Statement.Moderation.HELD: 0,
+    Statement.Moderation.REJECTED: -1,
+}
+
+
+def conversation_get(conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(_("There is no conversation %(id)s.") % {"id": conversation_id})
+    return conversation
+
+
+@dataclass(frozen=True)
+class ConversationMatrix:
+    """The votes as a participants × statements int8 matrix, rows and columns in id order."""
+
+    matrix: sp.csr_matrix
+    participant_ids: np.ndarray  # database ids, ascending: row i
+    participant_numbers: list[str]  # external ids, same order
+    statement_ids: np.ndarray  # database ids, ascending: column j
+    statement_numbers: list[str]
+    rejected: np.ndarray  # column indices of rejected statements
+
+
+def conversation_matrix(conversation: Conversation) -> ConversationMatrix:
+    """Reads ids and values only (no model instances), ordered by id, so the matrix is stable."""
+    people = list(
+        ConversationParticipant.objects.filter(conversation=conversation)
+        .order_by("id")
+        .values_list("id", "external_id")
+    )
+    statements = list(
+        Statement.objects.filter(conversation=conversation)
+        .order_by("id")
+        .values_list("id", "external_id", "moderation")
+    )
+    p_ids = np.array([p[0] for p in people], dtype=np.int64)
+    s_ids = np.array([s[0] for s in statements], dtype=np.int64)
+    rows = np.array(
+        Vote.objects.filter(conversation=conversation)
+        .order_by("id")
+        .values_list("participant_id", "statement_id", "value"),
+        dtype=np.int64,
+    ).reshape(-1, 3)
+    matrix = vote_matrix(
+        np.searchsorted(p_ids, rows[:, 0]),
+        np.searchsorted(s_ids, rows[:, 1]),
+        rows[:, 2],
+        (p_ids.size, s_ids.size),
+    )
+    rejected = np.array(
+        [j for j, s in enumerate(statements) if s[2] == Statement.Moderation.REJECTED], dtype=np.int64
+    )
+    return ConversationMatrix(
+        matrix=matrix,
+        participant_ids=p_ids,
+        participant_numbers=[p[1] for p in people],
+        statement_ids=s_ids,
+        statement_numbers=[s[1] for s in statements],
+        rejected=rejected,
+    )
+
+
+def analysis_latest(conversation: Conversation) -> AnalysisResult | None:
+    return AnalysisResult.objects.filter(conversation=conversation).order_by("-id").first()
+
+
+def analysis_json(result: AnalysisResult) -> dict[str, object]:
+    """The command's ``analyze --json`` object (issue 13, item 4)."""
+    stored = result.opinion_map
+    return {
+        "conversation": result.conversation_id,
+        "participants": result.participants,
+        "statements": result.statements,
+        "seconds": result.seconds,
+        "groups": stored.get("groups", []),
+        "consensus": stored.get("consensus", []),
+        "enough_data": result.enough_data,
+        "reason": stored.get("reason", ""),
+    }
+
+
+def _polis_datetime(value: datetime) -> tuple[str, str]:
+    moment = value.astimezone(UTC)
+    return str(int(moment.timestamp() * 1000)), moment.strftime("%a %b %d %H:%M:%S UTC %Y")
+
+
+def polis_export(conversation: Conversation, directory: str | Path) -> tuple[Path, Path]:
+    """Write Polis openData ``comments.csv`` and ``participants-votes.csv`` into ``directory``.
+
+    Participants appear by their anonymous number only; ``group-id`` is from the latest analysis
+    (blank when not in its map). Columns and values as Polis writes them, so a result can be compared.
+    """
+    out = Path(directory)
+    out.mkdir(parents=True, exist_ok=True)
+    data = conversation_matrix(conversation)
+    csr = data.matrix
+    agree = np.asarray((csr == 1).sum(axis=0)).ravel()
+    disagree = np.asarray((csr == -1).sum(axis=0)).ravel()
+    statements = (
+        Statement.objects.filter(conversation=conversation)
+        .order_by("id")
+        .values_list("external_id", "author__external_id", "moderation", "created_at", "text")
+    )
+    comments_path = out / "comments.csv"
+    with comments_path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(
+            ["timestamp", "datetime", "comment-id", "author-id", "agrees", "disagrees", *COMMENT_COLUMNS[1:]]
+        )
+        for j, (number, author, moderation, created_at, text) in enumerate(statements):
+            stamp, when = _polis_datetime(created_at)
+            writer.writerow(
+                [
+                    stamp,
+                    when,
+                    number,
+                    author or "",
+                    int(agree[j]),
+                    int(disagree[j]),
+                    POLIS_MODERATED[moderation],
+                    text,
+                ]
+            )
+
+    latest = analysis_latest(conversation)
+    group_of: dict[str, int] = {}
+    if latest is not None and latest.enough_data:
+        for group in latest.opinion_map.get("groups", []):
+            for number in group["participants"]:
+                group_of[number] = group["id"]
+    authored = dict(
+        ConversationParticipant.objects.filter(conversation=conversation)
+        .annotate(n=Count("statements"))
+        .values_list("id", "n")
+    )
+    votes_path = out / "participants-votes.csv"
+    with votes_path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow([*PV_FIXED, *data.statement_numbers])
+        for i, number in enumerate(data.participant_numbers):
+            start, end = csr.indptr[i], csr.indptr[i + 1]
+            cells = [""] * len(data.statement_numbers)
+            values = csr.data[start:end]
+            for j, v in zip(csr.indices[start:end], values, strict=True):
+                cells[j] = str(int(v))
+            group = group_of.get(number)
+            writer.writerow(
+                [
+                    number,
+                    "" if group is None else group,
+                    authored.get(int(data.participant_ids[i]), 0),
+                    int(end - start),
+                    int((values == 1).sum()),
+                    int((values == -1).sum()),
+                    *cells,
+                ]
+            )
+    return comments_path, votes_path
