@@ -13,7 +13,14 @@ counts.
 
 k-means (base clusters and groups) starts as Polis's first run does, from the first distinct points in
 participant order, and runs to convergence (≤ 100 iterations); k smoothing and the PCA warm start take
-the previous run's :class:`PCAState`.
+the previous run's :class:`PCAState`. An update (``previous`` given) also starts the base clusters from
+the previous run's centres, as Polis does, and settles for less: ≤ 10 k-means iterations and a PCA
+tolerance of 1e-6 instead of 1e-12 (a fresh run is unchanged).
+
+Cost (``civicloop bench opinions``, docs/benchmarks.md): O(votes) sparse products for the PCA and
+O(n × 100) per k-means iteration, the distances computed in blocks of 8,192 points (a few MB, not an
+n × 100 × 2 array); no Python loop over participants. A canonical CSR input (as :func:`vote_matrix`
+builds it) is used as it is, without re-sorting.
 
 Determinism: a fixed seed for the PCA start, stable ordering (participants and statements in matrix
 order, ties broken by index) and no threads of our own, so the same votes give the same groups bit
@@ -46,8 +53,13 @@ MAX_REPRESENTATIVE = 5
 MAX_CONSENSUS = 5
 SEED = 20240613
 KMEANS_ITERS = 100  # Polis's base-iters and group-iters
+KMEANS_CHUNK = 8192  # points per block of the k-means distance array (8192 × 100 float64: 6.5 MB)
 PCA_MAX_ITERS = 300
 PCA_TOL = 1e-12
+# An update (warm start from the previous run's state) settles for less: the previous components and
+# base centres are already close, and a live conversation is re-analysed again soon.
+PCA_TOL_WARM = 1e-6
+KMEANS_ITERS_WARM = 10
 
 Direction = Literal["agree", "disagree"]
 
@@ -97,6 +109,16 @@ def _csr(rows: np.ndarray, cols: np.ndarray, vals: np.ndarray, shape: tuple[int,
 
 def _canonical(votes: sp.spmatrix | sp.sparray) -> sp.csr_matrix:
     """CSR int8 with sorted indices and no duplicates, explicit zeros (passes) kept."""
+    if sp.issparse(votes) and votes.format == "csr" and votes.ndim == 2:
+        # Fast path (O(votes), no sort): already canonical CSR, as vote_matrix builds it.
+        src = votes
+        if src.has_canonical_format:
+            data = np.asarray(src.data)
+            if data.size and (data.min() < -1 or data.max() > 1):
+                raise ValueError("votes must be -1 (disagree), 0 (pass) or 1 (agree)")
+            return sp.csr_matrix(
+                (data.astype(np.int8, copy=False), src.indices, src.indptr), shape=src.shape, copy=False
+            )
     coo = sp.coo_matrix(votes)
     rows = np.asarray(coo.row, dtype=np.int64)
     cols = np.asarray(coo.col, dtype=np.int64)
@@ -130,6 +152,7 @@ class PCAState:
     k: int = 0  # number of groups shown
     k_candidate: int = 0  # the k that has been winning …
     k_candidate_runs: int = 0  # … for this many updates in a row
+    base_centres: np.ndarray | None = None  # (≤ 100, 2) base-cluster centres: the next k-means' start
 
 
 @dataclass(frozen=True)
@@ -154,7 +177,9 @@ class OpinionMap:
 # ------------------------------------------------------------------------------------- participants
 
 
-def participants_in_map(votes: sp.spmatrix | sp.sparray, previously: Sequence[int] = ()) -> np.ndarray:
+def participants_in_map(
+    votes: sp.spmatrix | sp.sparray, previously: Sequence[int] | np.ndarray = ()
+) -> np.ndarray:
     """Rows clustered by Polis's rule: ≥ min(7, n statements) votes, once in always in; if fewer
     than 15 qualify, the most active voters (ties: lower row first) are added up to 15."""
     csr = _canonical(votes)
@@ -207,8 +232,10 @@ def _pca(x: sp.csr_matrix, start: np.ndarray | None, n_comps: int = 2) -> np.nda
     block = min(m, n_comps + 4)
     rng = np.random.default_rng(SEED)
     q0 = rng.standard_normal((m, block))
+    tol = PCA_TOL
     if start is not None and start.shape == (n_comps, m) and np.all(np.isfinite(start)):
         q0[:, :n_comps] = start.T
+        tol = PCA_TOL_WARM
     q, _ = np.linalg.qr(q0)
     xt = x.T.tocsr()
     prev = None
@@ -217,7 +244,7 @@ def _pca(x: sp.csr_matrix, start: np.ndarray | None, n_comps: int = 2) -> np.nda
         q, _ = np.linalg.qr(z)
         # Convergence: the top n_comps subspace stops moving.
         lead = q[:, :n_comps]
-        if prev is not None and np.linalg.norm(lead - prev @ (prev.T @ lead)) < PCA_TOL * math.sqrt(m):
+        if prev is not None and np.linalg.norm(lead - prev @ (prev.T @ lead)) < tol * math.sqrt(m):
             break
         prev = lead.copy()
     y = x @ q
@@ -250,27 +277,51 @@ def _first_distinct(points: np.ndarray, k: int) -> np.ndarray:
     return points[np.sort(first)[:k]].copy()
 
 
-def _kmeans(points: np.ndarray, weights: np.ndarray, k: int, max_iters: int = KMEANS_ITERS) -> np.ndarray:
-    """Weighted Lloyd k-means started, as Polis starts it, from the first k distinct points in order.
+def _kmeans(
+    points: np.ndarray,
+    weights: np.ndarray,
+    k: int,
+    max_iters: int = KMEANS_ITERS,
+    start: np.ndarray | None = None,
+) -> np.ndarray:
+    """Weighted Lloyd k-means started, as Polis starts it, from the first k distinct points in order
+    (or from ``start``, the previous run's centres).
 
     Deterministic: no randomness, ties in assignment go to the lower centre index. Returns labels
     numbered by centre index with empty centres dropped (Polis drops empty clusters).
     """
-    centres = _first_distinct(points, k)
+    centres = _first_distinct(points, k) if start is None else np.array(start, dtype=np.float64)
     labels = np.full(points.shape[0], -1)
+    n_centres = centres.shape[0]
     for _ in range(max_iters):
-        dist = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        new = np.argmin(dist, axis=1)
+        new = _nearest(points, centres)
         if np.array_equal(new, labels):
             break
         labels = new
-        for c in range(centres.shape[0]):
-            mask = labels == c
-            if mask.any():
-                w = weights[mask]
-                centres[c] = (points[mask] * w[:, None]).sum(axis=0) / w.sum()
+        # Weighted means per centre in O(n): one bincount per coordinate (no per-centre masks).
+        w_sum = np.bincount(labels, weights=weights, minlength=n_centres)
+        filled = w_sum > 0
+        for d in range(points.shape[1]):
+            total = np.bincount(labels, weights=points[:, d] * weights, minlength=n_centres)
+            centres[filled, d] = total[filled] / w_sum[filled]
     used = np.unique(labels)
     return np.searchsorted(used, labels)
+
+
+def _nearest(points: np.ndarray, centres: np.ndarray, chunk: int = KMEANS_CHUNK) -> np.ndarray:
+    """Index of the nearest centre per point (ties: the lower index), in chunks of points so that
+    the distance array stays at ``chunk × k`` (a few MB) instead of n × k × dims."""
+    n, dims = points.shape
+    labels = np.empty(n, dtype=np.int64)
+    ct = np.ascontiguousarray(centres.T)  # (dims, k)
+    for lo in range(0, n, chunk):
+        block = points[lo : lo + chunk]
+        # Squared distance summed over the coordinates in order, as ((p − c)²).sum(axis=-1) does for 2-D.
+        dist = (block[:, 0:1] - ct[0]) ** 2
+        for d in range(1, dims):
+            dist += (block[:, d : d + 1] - ct[d]) ** 2
+        labels[lo : lo + chunk] = np.argmin(dist, axis=1)
+    return labels
 
 
 def _renumber(labels: np.ndarray) -> np.ndarray:
@@ -410,7 +461,7 @@ def analyse(
     *,
     excluded_statements: Sequence[int] | np.ndarray = (),
     previous: PCAState | None = None,
-    previously_in_map: Sequence[int] = (),
+    previously_in_map: Sequence[int] | np.ndarray = (),
 ) -> OpinionMap:
     """Opinion groups, representative and consensus statements of a vote matrix.
 
@@ -452,11 +503,22 @@ def analyse(
         return _not_enough("not enough data yet: everyone in the map voted alike", rows, state)
 
     # Base clusters (k = 100, or one per distinct position when fewer).
+    # An update starts from the previous run's base centres, as Polis does (fewer iterations).
     base_k = min(BASE_K, distinct.shape[0])
-    base = _kmeans(positions, np.ones(rows.size), base_k)
+    warm = previous.base_centres if previous is not None else None
+    if warm is not None and not (warm.shape == (base_k, 2) and np.all(np.isfinite(warm))):
+        warm = None
+    if warm is not None and previous is not None and previous.components.shape == comps.shape:
+        # Into the new axes: a component's sign (largest loading positive) or order may have changed.
+        warm = warm @ (previous.components @ comps.T)
+    base = _kmeans(
+        positions, np.ones(rows.size), base_k, KMEANS_ITERS if warm is None else KMEANS_ITERS_WARM, warm
+    )
     n_base = int(base.max()) + 1
     sizes = np.bincount(base, minlength=n_base).astype(np.float64)
-    centres = np.vstack([positions[base == b].mean(axis=0) for b in range(n_base)])
+    order = np.argsort(base, kind="stable")
+    bounds = np.concatenate([[0], np.cumsum(sizes.astype(np.int64))])
+    centres = np.vstack([positions[order[bounds[b] : bounds[b + 1]]].mean(axis=0) for b in range(n_base)])
 
     # Groups: weighted k-means on the base centres, k by silhouette, then k smoothing.
     max_k = min(MAX_GROUPS, 2 + n_base // 12, n_base)
@@ -477,7 +539,14 @@ def analyse(
         k_shown = best_k if (best_k == previous.k or runs >= K_SMOOTHING_RUNS) else previous.k
     group_of_base = by_k[k_shown]
     groups = _renumber(group_of_base[base])
-    state = PCAState(components=comps, center=center, k=k_shown, k_candidate=cand, k_candidate_runs=runs)
+    state = PCAState(
+        components=comps,
+        center=center,
+        k=k_shown,
+        k_candidate=cand,
+        k_candidate_runs=runs,
+        base_centres=centres if n_base == base_k else None,
+    )
 
     na, nd, ns = _group_counts(csr, rows, groups, int(groups.max()) + 1)
     allowed = ~excluded

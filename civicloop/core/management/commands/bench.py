@@ -184,6 +184,26 @@ class Command(BaseCommand):
             "--comments", type=int, default=1_000_000, help="Comments to load (default 1000000)."
         )
         forums.add_argument("--repeat", type=int, default=20, help="Timed requests per page (default 20).")
+        opinions = suites.add_parser(
+            "opinions",
+            help="Opinion mapping on a synthetic conversation with planted groups, built in memory (no "
+            "database): time the analysis and a warm-started update after 1%% new votes; prints one "
+            "JSON line.",
+        )
+        opinions.add_argument(
+            "--participants", type=int, default=50_000, help="Participants (default 50000)."
+        )
+        opinions.add_argument("--statements", type=int, default=2000, help="Statements (default 2000).")
+        opinions.add_argument(
+            "--groups", type=int, default=3, help="Planted opinion groups, 2 to 5 (default 3)."
+        )
+        opinions.add_argument(
+            "--votes-per-participant",
+            type=float,
+            default=50.0,
+            help="Mean votes per participant (default 50).",
+        )
+        opinions.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
@@ -196,6 +216,31 @@ class Command(BaseCommand):
             self.run_forums(options)
         elif options["suite"] == "sms":
             self.run_sms(options)
+        elif options["suite"] == "opinions":
+            self.run_opinions(options)
+
+    def run_opinions(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.deliberation.bench import SHARES, run_opinions
+
+        if options["participants"] < 1 or options["statements"] < 1:
+            raise CommandError("--participants and --statements must be at least 1.")
+        if options["groups"] not in SHARES:
+            raise CommandError(f"--groups must be from {min(SHARES)} to {max(SHARES)}.")
+        if options["votes_per_participant"] < 1:
+            raise CommandError("--votes-per-participant must be at least 1.")
+        load_average = os.getloadavg()[0]
+        result = run_opinions(
+            participants=options["participants"],
+            statements=options["statements"],
+            groups=options["groups"],
+            votes_per_participant=options["votes_per_participant"],
+            seed=options["seed"],
+        )
+        result["python"] = platform.python_version()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
 
     def run_sms(self, options: dict[str, Any]) -> None:
         import json
