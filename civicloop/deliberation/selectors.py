@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import csv
+import random
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Count
+from django.db.models import Count, Exists, OuterRef, Q
 from django.utils.translation import gettext as _
 
 from civicloop.core.errors import NotFound
@@ -21,6 +22,8 @@ from civicloop.deliberation.models import (
     Statement,
     Vote,
 )
+from civicloop.engage.models import Participant
+from civicloop.engage.selectors import Viewer, space_readable
 
 POLIS_MODERATED: dict[str, int] = {
     Statement.Moderation.ACCEPTED: 1,
@@ -183,3 +186,102 @@ def polis_export(conversation: Conversation, directory: str | Path) -> tuple[Pat
                 ]
             )
     return comments_path, votes_path
+
+
+# ------------------------------------------------------------------------------------------- voting
+
+
+def conversation_for_page(conversation_id: int) -> Conversation:
+    conversation = Conversation.objects.select_related("space").filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(_("There is no conversation %(id)s.") % {"id": conversation_id})
+    return conversation
+
+
+def conversation_visible(conversation: Conversation, viewer: Viewer) -> bool:
+    """Its space decides (public, staff-only, invite-only); a conversation in no space is staff-only."""
+    if conversation.space is None:
+        return viewer.is_staff
+    return space_readable(conversation.space, viewer)
+
+
+def conversation_participant_of(
+    conversation: Conversation, resident: Participant | None
+) -> ConversationParticipant | None:
+    if resident is None:
+        return None
+    return ConversationParticipant.objects.filter(conversation=conversation, resident=resident).first()
+
+
+def statement_priority(*, seen: int, agrees: int, passes: int, extremeness: float = 0.0) -> float:
+    """Polis's routing weight: new statements (few votes) and divisive ones (extreme) come sooner."""
+    novelty = 1.0 + 8.0 * 2.0 ** (-seen / 5.0)
+    return float(
+        (
+            (1.0 - (passes + 1.0) / (seen + 2.0))
+            * (extremeness + 1.0)
+            * (agrees + 1.0)
+            / (seen + 2.0)
+            * novelty
+        )
+        ** 2
+    )
+
+
+def statement_extremeness(conversation: Conversation) -> dict[str, float]:
+    """How divisive each statement was in the latest analysis (external id → score); read from the
+    stored JSON in the database, without loading the whole map."""
+    stored = (
+        AnalysisResult.objects.filter(conversation=conversation)
+        .order_by("-id")
+        .values_list("opinion_map__report__extremeness", flat=True)
+        .first()
+    )
+    return {str(k): float(v) for k, v in stored.items()} if isinstance(stored, dict) else {}
+
+
+def statement_next(
+    conversation: Conversation, participant: ConversationParticipant | None
+) -> Statement | None:
+    """The next accepted statement this participant has not voted on, drawn with Polis's priority.
+
+    The draw is seeded by the conversation, the participant and how many statements are left, so a
+    reload shows the same statement and the same votes always give the same order (three queries).
+    """
+    candidates = Statement.objects.filter(conversation=conversation, moderation=Statement.Moderation.ACCEPTED)
+    if participant is not None:
+        voted = Vote.objects.filter(participant=participant, statement=OuterRef("pk"))
+        candidates = candidates.filter(~Exists(voted))
+    rows = list(
+        candidates.annotate(
+            seen=Count("votes"),
+            agrees=Count("votes", filter=Q(votes__value=Vote.Value.AGREE)),
+            passes=Count("votes", filter=Q(votes__value=Vote.Value.PASS)),
+        )
+        .order_by("id")
+        .values_list("id", "external_id", "seen", "agrees", "passes")
+    )
+    if not rows:
+        return None
+    extremeness = statement_extremeness(conversation)
+    weights = [
+        statement_priority(seen=seen, agrees=agrees, passes=passes, extremeness=extremeness.get(number, 0.0))
+        for _id, number, seen, agrees, passes in rows
+    ]
+    seed = f"{conversation.pk}:{participant.pk if participant else 0}:{len(rows)}"
+    # Not for security: a reproducible spread of statements across residents.
+    chosen = random.Random(seed).choices([row[0] for row in rows], weights=weights)[0]
+    return Statement.objects.get(pk=chosen)
+
+
+def voting_progress(
+    conversation: Conversation, participant: ConversationParticipant | None
+) -> tuple[int, int]:
+    """(accepted statements, how many of them this participant has voted on), in one query."""
+    accepted = Statement.objects.filter(conversation=conversation, moderation=Statement.Moderation.ACCEPTED)
+    if participant is None:
+        return accepted.count(), 0
+    totals = accepted.aggregate(
+        total=Count("id", distinct=True), voted=Count("votes", filter=Q(votes__participant=participant))
+    )
+    return int(totals["total"]), int(totals["voted"] or 0)

@@ -29,6 +29,7 @@ from civicloop.deliberation.models import (
     Statement,
     Vote,
 )
+from civicloop.deliberation.report import opinion_map_report
 from civicloop.deliberation.selectors import ConversationMatrix, conversation_matrix
 from civicloop.engage.models import Participant
 
@@ -220,6 +221,18 @@ def vote_cast(
     return Vote.objects.get(participant=participant, statement=statement)
 
 
+def resident_vote(
+    *, conversation: Conversation, resident: Participant, statement_id: int, value: int
+) -> Vote:
+    """A resident's vote from the conversation page: joins them if new and casts it, all or nothing
+    (a refused vote leaves no new participant behind)."""
+    statement = Statement.objects.filter(conversation=conversation, pk=statement_id).first()
+    if statement is None:
+        raise DomainError(_("This statement is not part of this conversation."), field="statement")
+    with transaction.atomic():
+        return vote_cast(conversation_join(conversation, resident), statement, value)
+
+
 # ----------------------------------------------------------------------------------------- analysis
 
 
@@ -254,6 +267,7 @@ def opinion_map_json(result: OpinionMap, data: ConversationMatrix) -> dict[str, 
         "group_consensus": [statements[j] for j in result.group_consensus_top],
         "in_map": [people[int(i)] for i in result.participants],
         "silhouette": {str(k): v for k, v in result.silhouette.items()},
+        "report": opinion_map_report(result, data),  # for the report page only, not the JSON contract
     }
 
 

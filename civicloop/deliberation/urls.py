@@ -1,0 +1,10 @@
+from django.urls import path
+
+from civicloop.deliberation import views
+
+app_name = "conversations"
+urlpatterns = [
+    path("conversations/<int:conversation_id>/", views.conversation_detail, name="detail"),
+    path("conversations/<int:conversation_id>/vote/", views.conversation_vote, name="vote"),
+    path("conversations/<int:conversation_id>/report/", views.conversation_report, name="report"),
+]
