@@ -45,3 +45,22 @@ def test_demo_city_has_a_public_question_and_a_staff_jam_with_one_rude_idea_held
         ["uncivil"]
     ]
     assert Idea.objects.filter(moderation_state="published").count() == 4
+
+
+def test_demo_city_has_a_public_opinion_conversation_with_groups_and_consensus():
+    from django.test import Client
+
+    from civicloop.deliberation.models import AnalysisResult, Conversation
+
+    out = StringIO()
+    call_command("demo", stdout=out)
+    call_command("demo", stdout=out)
+
+    conversation = Conversation.objects.get()
+    analysis = AnalysisResult.objects.get(conversation=conversation)  # analysed once, not on every load
+    report = Client().get(f"/conversations/{conversation.pk}/report/")
+    assert conversation.space is not None and conversation.space.visibility == "public"
+    assert analysis.enough_data and analysis.participants >= 250
+    assert len(analysis.opinion_map["groups"]) >= 2 and analysis.opinion_map["consensus"]
+    assert report.status_code == 200 and "Buses should come more often" in report.content.decode()
+    assert f"/conversations/{conversation.pk}/" in out.getvalue()

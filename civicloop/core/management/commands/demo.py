@@ -24,6 +24,7 @@ from civicloop.core.demo_content import (
     HOW_TO_ES,
     DemoAnnouncement,
 )
+from civicloop.deliberation.demo import demo_conversation_ensure
 from civicloop.engage.models import Idea, Participant, Space
 from civicloop.engage.selectors import Viewer
 from civicloop.engage.services import (
@@ -267,12 +268,15 @@ class Command(BaseCommand):
             User.objects.get(username="admin"), User.objects.get(username="department")
         )
         faq = faq_demo_load()
+        conversation = demo_conversation_ensure(space=Space.objects.get(slug="citywide"))
         total = Announcement.objects.count()
         self.stdout.write(
             f"Demo city ready: {areas} community areas, {topics} topics, "
             f"{total} announcements ({created} new), {subscribers} demo subscribers, "
             f"{services} 311 services, {requests} 311 requests, {ideas} ideas, "
-            f"{faq.created + faq.updated + faq.unchanged} answers for the assistant."
+            f"{faq.created + faq.updated + faq.unchanged} answers for the assistant, "
+            f"an opinion-mapping conversation at /conversations/{conversation.pk}/ "
+            f"(report: /conversations/{conversation.pk}/report/)."
         )
         self.stdout.write(f"Demo staff logins at /staff/ (password for all: {DEMO_PASSWORD}):")
         for username, _email, role, name in DEMO_STAFF:
