@@ -83,17 +83,20 @@ def _knowledge_reply(conversation: Conversation, body: str) -> EngineReply:
     return EngineReply(reply.text, f"faq_{reply.kind}")
 
 
-def reply_may_need_preparing(body: str) -> bool:
-    """Whether the text may go to the knowledge base (a sentence, not STATUS): worth embedding early."""
+def _may_go_to_knowledge_base(body: str) -> bool:
+    # A sentence, not STATUS: a single word is a keyword, a menu pick or an answer.
     return len(body.split()) >= 2 and not _STATUS_RE.match(folded(body))
 
 
-def reply_prepare(*, step: str, body: str) -> None:
-    """Work that needs no lock, done before the conversation's transaction: the question's embedding.
-
-    Only for what may go to the knowledge base: a sentence, outside a report's questions.
-    """
-    if not intake.intake_step(step) and reply_may_need_preparing(body):
+def reply_prepare(*, channel: str, body: str, phone: str = "", web_key: str = "") -> None:
+    """Work that needs no lock, done before the conversation's transaction: the question's embedding
+    (SQLite has one writer; the model is the slow part). Only for a text that may go to the knowledge
+    base, in a conversation that is not in the middle of a report's questions."""
+    if not _may_go_to_knowledge_base(body):
+        return
+    identity = {"phone": phone} if channel == Conversation.Channel.SMS else {"web_key": web_key}
+    step = Conversation.objects.filter(channel=channel, **identity).values_list("step", flat=True).first()
+    if not intake.intake_step(step or ""):
         selectors.faq_question_prepare(body)
 
 

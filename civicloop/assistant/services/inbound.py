@@ -15,7 +15,7 @@ from django.utils import timezone
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import compliance_handle
 from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
-from civicloop.assistant.services.engine import conversation_reply, reply_may_need_preparing, reply_prepare
+from civicloop.assistant.services.engine import conversation_reply, reply_prepare
 from civicloop.core.errors import DomainError
 from civicloop.core.sms import sms_fit, sms_max_segments
 
@@ -81,12 +81,7 @@ def inbound_sms_handle(
     phone = _phone(from_number)
     moment = now or timezone.now()
     body = body[:BODY_MAX]
-    # The slow part first, with no lock held (SQLite has one writer): a question's embedding.
-    if reply_may_need_preparing(body):
-        step = Conversation.objects.filter(channel=Conversation.Channel.SMS, phone=phone).values_list(
-            "step", flat=True
-        )
-        reply_prepare(step=next(iter(step), ""), body=body)
+    reply_prepare(channel=Conversation.Channel.SMS, phone=phone, body=body)
     with transaction.atomic():
         conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
         repeated = _previous_reply(message_sid)

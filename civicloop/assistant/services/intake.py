@@ -17,6 +17,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -96,13 +97,16 @@ def intake_service_for_text(text: str) -> Service | None:
     words = [word for word in keyword_words(text) if word not in _GENERIC]
     if not words:
         return None
-    with_definition = set(service_common_list().values_list("code", flat=True))
+    with_definition: set[str] = set()
     scores: list[tuple[int, str]] = []
-    for code, name, name_es, keywords in (
+    for code, name, name_es, keywords, defined in (
         Service.objects.filter(active=True)
         .exclude(keywords="")
-        .values_list("code", "name", "name_es", "keywords")
+        .annotate(defined=Exists(ServiceAttribute.objects.filter(service=OuterRef("pk"))))
+        .values_list("code", "name", "name_es", "keywords", "defined")
     ):
+        if defined:
+            with_definition.add(code)
         known = _service_words(name, name_es, keywords)
         score = sum(any(_word_matches(word, word_known) for word_known in known) for word in words)
         if score:
@@ -297,9 +301,15 @@ def _save(conversation: Conversation, step: str, intake: dict[str, Any] | None) 
     conversation.step, conversation.context = step, context
 
 
-def _next_question(conversation: Conversation, intake: dict[str, Any]) -> IntakeReply:
-    """Ask what is still missing (questions, then the place, then a photo), or file the request."""
-    attributes = _attributes(intake["service"])
+def _next_question(
+    conversation: Conversation, intake: dict[str, Any], attributes: list[ServiceAttribute] | None = None
+) -> IntakeReply:
+    """Ask what is still missing (questions, then the place, then a photo), or file the request.
+
+    `attributes`: the service's questions, when the caller has read them already.
+    """
+    if attributes is None:
+        attributes = _attributes(intake["service"])
     index = int(intake.get("attribute", 0))
     if index < len(attributes):
         _save(conversation, STEP_ATTRIBUTE, intake)
@@ -378,12 +388,16 @@ def _file(conversation: Conversation, intake: dict[str, Any]) -> IntakeReply:
 
 
 def _begin(
-    conversation: Conversation, service: Service, body: str, media: list[dict[str, str]] | None
+    conversation: Conversation,
+    service: Service,
+    body: str,
+    media: list[dict[str, str]] | None,
+    *,
+    place: LocatedPlace | None,
 ) -> IntakeReply:
     intake: dict[str, Any] = {"service": service.code, "answers": {}, "attribute": 0, "misses": 0}
     intake["language"] = translation.get_language() or "en"
     intake["description"] = body.strip()[:DESCRIPTION_MAX]
-    place = place_locate(body) if body.strip() else None
     intake["place"] = _place_context(place) if place else None
     photos, _others = _photos(media)
     intake["photo"] = photos[0] if photos else None
@@ -424,9 +438,10 @@ def intake_start(
     service = intake_service_for_text(body)
     if service is None:
         return None
-    if looks_like_question(body) and place_locate(body) is None:
+    place = place_locate(body)
+    if looks_like_question(body) and place is None:
         return None  # "when is garbage collected?" is for the knowledge base
-    return _begin(conversation, service, body, media)
+    return _begin(conversation, service, body, media, place=place)
 
 
 def _missed(conversation: Conversation, intake: dict[str, Any], problem: str, question: str) -> IntakeReply:
@@ -464,12 +479,14 @@ def intake_continue(
         if service is None:
             text, codes = _service_menu()
             return _missed(conversation, intake, _("Sorry, which problem is it?"), text)
-        return _begin(conversation, service, body if not folded.isdigit() else "", media)
+        described = "" if folded.isdigit() else body
+        place = place_locate(described) if described.strip() else None
+        return _begin(conversation, service, described, media, place=place)
     if step == STEP_ATTRIBUTE:
         attributes = _attributes(intake["service"])
         index = int(intake.get("attribute", 0))
         if index >= len(attributes):
-            return _next_question(conversation, intake)
+            return _next_question(conversation, intake, attributes)
         attribute = attributes[index]
         if photos and not body.strip():
             _save(conversation, step, intake)
@@ -483,7 +500,7 @@ def intake_continue(
         if values is not None:
             intake.setdefault("answers", {})[attribute.code] = values
         intake["attribute"], intake["misses"] = index + 1, 0
-        return _next_question(conversation, intake)
+        return _next_question(conversation, intake, attributes)
     if step == STEP_LOCATION:
         place = place_locate(body) if body.strip() else None
         if place is None:

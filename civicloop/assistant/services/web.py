@@ -21,10 +21,7 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
     """
     moment = now or timezone.now()
     body = body.strip()[:WEB_BODY_MAX]
-    step = Conversation.objects.filter(channel=Conversation.Channel.WEB, web_key=web_key).values_list(
-        "step", flat=True
-    )
-    reply_prepare(step=next(iter(step), ""), body=body)  # the slow part, with no lock held
+    reply_prepare(channel=Conversation.Channel.WEB, web_key=web_key, body=body)
     with transaction.atomic():
         conversation = conversation_locked(
             # No language yet: a page's language may be only the browser's; each question's own counts.
