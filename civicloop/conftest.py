@@ -25,6 +25,14 @@ def _english_by_default(settings: Any) -> None:
     settings.LANGUAGE_CODE = "en"
 
 
+@pytest.fixture(autouse=True)
+def _process_memos_forgotten() -> None:
+    """No test reads another test's rows from a per-process cache (core.memo)."""
+    from civicloop.core.memo import memos_forget
+
+    memos_forget()
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright; CI must have it, a laptop may skip."""

@@ -52,6 +52,12 @@ class Conversation(models.Model):
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
 
+    # Not a column: changes made while one message is handled, written at its end in one UPDATE
+    # (services.conversations.conversation_stage / conversation_save).
+    staged_fields: dict[str, object] | None = None
+    # Not a column either: for a text conversation, whether its number is suppressed as opted out.
+    sms_suppressed: bool | None = None
+
     class Meta:
         constraints = [
             models.UniqueConstraint(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -26,6 +27,7 @@ from civicloop.assistant.faq import (
 )
 from civicloop.assistant.models import AssistantMessage, Conversation, FaqEntry
 from civicloop.core.errors import NotFound
+from civicloop.core.memo import memo_forget_hook
 from civicloop.core.sms import sms_fit, sms_max_segments, sms_segments
 
 # ---------------------------------------------------------------------------------------------------------
@@ -132,6 +134,13 @@ _index: _FaqIndex | None = None
 _index_lock = threading.Lock()
 
 
+# How long this process answers from its index before it checks the entries again (one small query):
+# a change made in this process is seen at once (the knowledge services forget the index).
+FAQ_INDEX_RECHECK_SECONDS = 2.0
+_index_checked_at = 0.0
+
+
+@memo_forget_hook
 def faq_index_forget() -> None:
     """Drop this process's index (the knowledge services call it after every write)."""
     global _index
@@ -143,10 +152,13 @@ def faq_index_forget() -> None:
 
 def _faq_index() -> _FaqIndex:
     """The index for the entries as they are now: one query when nothing changed, two when something did."""
-    global _index
+    global _index, _index_checked_at
+    current = _index
+    if current is not None and time.monotonic() - _index_checked_at < FAQ_INDEX_RECHECK_SECONDS:
+        return current
     state = FaqEntry.objects.aggregate(count=Count("pk"), changed=Max("updated_at"), last=Max("pk"))
     version = (state["count"], state["changed"], state["last"])
-    current = _index
+    _index_checked_at = time.monotonic()
     if current is not None and current.version == version:
         return current
     with _index_lock:
@@ -201,8 +213,31 @@ _query_cache: OrderedDict[str, np.ndarray] = OrderedDict()
 _query_cache_lock = threading.Lock()
 
 
+# Words around a question that say nothing about it: "hi", "hola", "quick question:", "thanks", "gracias".
+_OPENING = re.compile(
+    r"^(?:(?:hi|hello|hey|hiya|good (?:morning|afternoon|evening)|hola|buenas|buenos dias"
+    r"|buenas (?:tardes|noches)|quick question|question|pregunta|pls|please|por favor|ok|okay)\b[\s,.:;!-]*)+"
+)
+_CLOSING = re.compile(
+    r"(?:[\s,.;!-]*\b(?:thanks|thank you|thx|ty|tks|pls|please|gracias|muchas gracias|por favor))+[\s.!]*$"
+)
+_SPACES = re.compile(r"\s+")
+
+
+def question_essence(text: str) -> str:
+    """What is embedded for a question: lower case, without greetings, thanks and trailing punctuation.
+
+    "Hi, when is garbage day?? thanks" and "when is garbage day" are one question to the embedder (and to
+    the cache below); fewer words also embed faster.
+    """
+    essence = _SPACES.sub(" ", text.strip().lower())
+    essence = _CLOSING.sub("", _OPENING.sub("", essence)).strip(" ?!.,;:¿¡")
+    return essence or text.strip().lower()
+
+
 def _query_embedding(text: str) -> np.ndarray | None:
     """The (1, 384) embedding of a question, from this process's cache or the model; None without one."""
+    text = question_essence(text)
     with _query_cache_lock:
         cached = _query_cache.get(text)
         if cached is not None:

@@ -133,7 +133,8 @@ def contact_details_mask(text: str) -> str:
     # spot in API lists. Its shortest match is 7 digits in US form, 4 after a plus ("+49 22").
     if not DIGIT_IN_TEXT.search(text):
         return text
-    digits = len(DIGIT_IN_TEXT.findall(text))
+    # libphonenumber reads an "x" among digits as a keypad letter (9): "12xxx34" is a possible number.
+    digits = len(DIGIT_IN_TEXT.findall(text)) + text.count("x") + text.count("X")
     if digits < PHONE_DIGITS_MIN_INTERNATIONAL or (
         digits < PHONE_DIGITS_MIN_US and not any(plus in text for plus in PLUS_SIGNS)
     ):

@@ -18,6 +18,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicloop.assistant.models import Conversation
+from civicloop.assistant.services.conversations import conversation_stage
 from civicloop.delivery.models import Channel, Suppression
 
 OPT_OUT_WORDS = {
@@ -141,11 +142,9 @@ def sms_opt_out(*, conversation: Conversation, now: datetime | None = None) -> b
         )
         first = conversation.opted_out_at is None
         if first:  # a new opt-out period, with its own one "how to start again" sentence
-            Conversation.objects.filter(pk=conversation.pk).update(
-                opted_out_at=moment, start_hint_sent_at=None, step="", context={}
+            conversation_stage(
+                conversation, opted_out_at=moment, start_hint_sent_at=None, step="", context={}
             )
-            conversation.opted_out_at, conversation.start_hint_sent_at = moment, None
-            conversation.step, conversation.context = "", {}
     return first
 
 
@@ -155,8 +154,7 @@ def sms_opt_in(*, conversation: Conversation) -> None:
         Suppression.objects.filter(
             channel=Channel.SMS, value=conversation.phone, reason=Suppression.Reason.OPTED_OUT
         ).delete()
-        Conversation.objects.filter(pk=conversation.pk).update(opted_out_at=None, start_hint_sent_at=None)
-        conversation.opted_out_at = conversation.start_hint_sent_at = None
+        conversation_stage(conversation, opted_out_at=None, start_hint_sent_at=None)
 
 
 def sms_opted_out(phone: str) -> bool:
@@ -175,7 +173,10 @@ def compliance_handle(
     """
     word = keyword_of(body)
     current = conversation.language or "en"
-    opted_out = conversation.opted_out_at is not None or sms_opted_out(conversation.phone)
+    suppressed = conversation.sms_suppressed  # read with the conversation (None: it was not)
+    opted_out = conversation.opted_out_at is not None or (
+        suppressed if suppressed is not None else sms_opted_out(conversation.phone)
+    )
     opt_out_language = _language_of(word, OPT_OUT_WORDS) or plain_words_opt_out(body)
     if opt_out_language:
         # A Spanish word is answered in Spanish; an English one in the conversation's language.
@@ -192,8 +193,7 @@ def compliance_handle(
     if opted_out:
         if conversation.start_hint_sent_at is not None:
             return ComplianceReply(handled_as="while_opted_out", text="", language=current)
-        Conversation.objects.filter(pk=conversation.pk).update(start_hint_sent_at=now or timezone.now())
-        conversation.start_hint_sent_at = now or timezone.now()
+        conversation_stage(conversation, start_hint_sent_at=now or timezone.now())
         language = "es" if _language_of(word, HELP_WORDS) == "es" else current
         return _reply("start_hint", language, start_hint_text)
     help_language = _language_of(word, HELP_WORDS)

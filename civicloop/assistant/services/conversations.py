@@ -1,10 +1,12 @@
-"""A resident's conversation, found or made, and locked for the message being handled."""
+"""A resident's conversation, found or made, and locked for the message being handled; its changes are
+staged while the message is handled and written once at the end (one UPDATE a message, not one a step)."""
 
 from datetime import datetime
-
-from django.db import IntegrityError, transaction
+from typing import Any
 
 from civicloop.assistant.models import Conversation
+from civicloop.core.rows import row_exists, row_get, row_update
+from civicloop.delivery.models import Channel, Suppression
 
 # How a message to a conversation staff have taken over is handled: stored, not answered by the assistant.
 TAKEN_OVER = "taken_over"
@@ -14,17 +16,43 @@ def conversation_locked(
     *, channel: str, phone: str = "", web_key: str = "", language: str = "", moment: datetime
 ) -> Conversation:
     """The conversation of this number (texts) or visitor (web), locked until the caller's transaction
-    ends, so two messages of one person are handled one after the other; made on their first message."""
+    ends, so two messages of one person are handled one after the other; made on their first message.
+
+    A text conversation comes with `sms_suppressed`: whether the number is on the suppression list as
+    opted out. (Read without the ORM's compiler: this runs for every text, see core.rows.)
+    """
     identity = {"phone": phone} if channel == Conversation.Channel.SMS else {"web_key": web_key}
-    conversations = Conversation.objects.select_for_update()
-    found = conversations.filter(channel=channel, **identity).first()
-    if found is not None:
-        return found
-    try:
-        with transaction.atomic():
-            Conversation.objects.create(
-                channel=channel, language=language, created_at=moment, last_message_at=moment, **identity
-            )
-    except IntegrityError:  # the same person's other message made it a moment ago
-        pass
-    return conversations.get(channel=channel, **identity)
+    found = row_get(Conversation, for_update=True, channel=channel, **identity)
+    if found is None:
+        # The same person's other message may be making it at this moment: the unique index keeps one.
+        Conversation.objects.bulk_create(
+            [
+                Conversation(
+                    channel=channel, language=language, created_at=moment, last_message_at=moment, **identity
+                )
+            ],
+            ignore_conflicts=True,
+        )
+        found = row_get(Conversation, for_update=True, channel=channel, **identity)
+        assert found is not None
+    if channel == Conversation.Channel.SMS:
+        found.sms_suppressed = row_exists(
+            Suppression, channel=Channel.SMS, value=phone, reason=Suppression.Reason.OPTED_OUT
+        )
+    return found
+
+
+def conversation_stage(conversation: Conversation, **fields: Any) -> None:
+    """Change the conversation now (in memory) and remember to write it with `conversation_save`."""
+    for name, value in fields.items():
+        setattr(conversation, name, value)
+    conversation.staged_fields = {**(conversation.staged_fields or {}), **fields}
+
+
+def conversation_save(conversation: Conversation, **fields: Any) -> None:
+    """Write the staged changes and `fields` in one UPDATE."""
+    conversation_stage(conversation, **fields)
+    values = conversation.staged_fields or {}
+    if values:
+        row_update(Conversation, conversation.pk, values)
+    conversation.staged_fields = None

@@ -19,7 +19,9 @@ from civicloop.assistant import selectors
 from civicloop.assistant.models import Conversation
 from civicloop.assistant.services import alerts_by_text, intake
 from civicloop.assistant.services.compliance import folded, keyword_of
+from civicloop.assistant.services.conversations import conversation_stage
 from civicloop.core.errors import NotFound
+from civicloop.core.rows import row_value
 from civicloop.servicerequests.web_selectors import service_request_for_tracking
 
 RESTART_WORDS = {"MENU", "RESTART", "INICIO", "REINICIAR"}
@@ -43,10 +45,7 @@ def idle_limit() -> timedelta:
 
 
 def _save(conversation: Conversation, *, step: str = "", context: dict | None = None, **fields: str) -> None:
-    values = {"step": step, "context": context or {}, **fields}
-    Conversation.objects.filter(pk=conversation.pk).update(**values)
-    for name, value in values.items():
-        setattr(conversation, name, value)
+    conversation_stage(conversation, step=step, context=context or {}, **fields)
 
 
 def _status_reply(number: str) -> EngineReply:
@@ -95,7 +94,7 @@ def reply_prepare(*, channel: str, body: str, phone: str = "", web_key: str = ""
     if not _may_go_to_knowledge_base(body):
         return
     identity = {"phone": phone} if channel == Conversation.Channel.SMS else {"web_key": web_key}
-    step = Conversation.objects.filter(channel=channel, **identity).values_list("step", flat=True).first()
+    step = row_value(Conversation, "step", channel=channel, **identity)
     if not intake.intake_step(step or ""):
         selectors.faq_question_prepare(body)
 

@@ -9,14 +9,15 @@ from dataclasses import dataclass
 from datetime import datetime
 
 import phonenumbers
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import compliance_handle
-from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
+from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked, conversation_save
 from civicloop.assistant.services.engine import conversation_reply, reply_prepare
 from civicloop.core.errors import DomainError
+from civicloop.core.rows import row_insert
 from civicloop.core.sms import sms_fit, sms_max_segments
 
 BODY_MAX = 1600  # Twilio's own limit for one message: anything longer is cut, never refused
@@ -82,11 +83,22 @@ def inbound_sms_handle(
     moment = now or timezone.now()
     body = body[:BODY_MAX]
     reply_prepare(channel=Conversation.Channel.SMS, phone=phone, body=body)
+    try:
+        return _handle(message_sid=message_sid[:64], phone=phone, body=body, media=media, moment=moment)
+    except IntegrityError:
+        # A retry of a message already handled: the unique MessageSid refused the second copy, and
+        # everything this attempt did was rolled back with it. It gets the first reply again.
+        repeated = _previous_reply(message_sid[:64])
+        if repeated is None:
+            raise
+        return repeated
+
+
+def _handle(
+    *, message_sid: str, phone: str, body: str, media: list[dict[str, str]] | None, moment: datetime
+) -> InboundReply:
     with transaction.atomic():
         conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
-        repeated = _previous_reply(message_sid)
-        if repeated is not None:
-            return repeated
         compliance = compliance_handle(conversation=conversation, body=body, now=moment)
         if compliance is not None:
             text, handled_as = compliance.text, compliance.handled_as
@@ -97,23 +109,27 @@ def inbound_sms_handle(
             text, handled_as = engine.text, engine.handled_as
         text = sms_fit(text, max_segments=sms_max_segments()) if text else ""
         # Stored in the same transaction as what it did (with how it was handled: one write, not two).
-        inbound = AssistantMessage.objects.create(
+        # Its MessageSid is unique among inbound messages: a retry handled meanwhile fails here.
+        inbound = AssistantMessage(
             conversation=conversation,
             direction=AssistantMessage.Direction.IN,
             body=body,
-            provider_message_id=message_sid[:64],
+            provider_message_id=message_sid,
             media=(media or [])[:MEDIA_MAX],
             handled_as=handled_as,
             created_at=moment,
         )
+        row_insert(inbound)  # every text passes here: without the ORM's compiler (core.rows)
         if text:
-            AssistantMessage.objects.create(
-                conversation=conversation,
-                direction=AssistantMessage.Direction.OUT,
-                body=text,
-                in_reply_to=inbound,
-                handled_as=handled_as,
-                created_at=moment,
+            row_insert(
+                AssistantMessage(
+                    conversation=conversation,
+                    direction=AssistantMessage.Direction.OUT,
+                    body=text,
+                    in_reply_to=inbound,
+                    handled_as=handled_as,
+                    created_at=moment,
+                )
             )
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
+        conversation_save(conversation, last_message_at=moment)
     return InboundReply(text=text, handled_as=handled_as)

@@ -9,6 +9,7 @@ the requester follows their request. All the intake has gathered lives in the co
 so it survives any number of web processes; MENU abandons it at any step.
 """
 
+import copy
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -24,7 +25,9 @@ from django.utils.translation import gettext as _
 
 from civicloop.assistant.faq import keyword_words, language_guess, text_fold
 from civicloop.assistant.models import Conversation
+from civicloop.assistant.services.conversations import conversation_stage
 from civicloop.core.errors import DomainError, NotFound
+from civicloop.core.memo import ProcessMemo
 from civicloop.core.sms import sms_max_segments, sms_segments
 from civicloop.places.geocoding import LocatedPlace, place_locate
 from civicloop.servicerequests.models import Service, ServiceAttribute, ServiceRequest
@@ -88,6 +91,38 @@ def _word_matches(typed: str, known: str) -> bool:
     return typed[:5] == known[:5] or typed.startswith(known) or known.startswith(typed)
 
 
+# The city's services change a few times a year but are read on every report by text: each process keeps
+# them this long (a change made in this process is seen at once, see receivers.py).
+SERVICES_MEMO_SECONDS = 30.0
+
+
+def _services_with_words_read(_key: object) -> list[tuple[str, frozenset[str], bool]]:
+    """Each active service residents have plain words for: its code, those words, whether it has questions."""
+    rows = (
+        Service.objects.filter(active=True)
+        .exclude(keywords="")
+        .annotate(defined=Exists(ServiceAttribute.objects.filter(service=OuterRef("pk"))))
+        .values_list("code", "name", "name_es", "keywords", "defined")
+    )
+    return [
+        (code, frozenset(_service_words(name, name_es, keywords)), defined)
+        for code, name, name_es, keywords, defined in rows
+    ]
+
+
+_services_with_words = ProcessMemo(_services_with_words_read, seconds=SERVICES_MEMO_SECONDS)
+_service_by_code = ProcessMemo(
+    lambda code: Service.objects.filter(code=code).first(), seconds=SERVICES_MEMO_SECONDS
+)
+_service_questions = ProcessMemo(
+    lambda code: list(
+        ServiceAttribute.objects.filter(service__code=code, variable=True).order_by("order", "id")
+    ),
+    seconds=SERVICES_MEMO_SECONDS,
+)
+_services_common = ProcessMemo(lambda _key: list(service_common_list()), seconds=SERVICES_MEMO_SECONDS)
+
+
 def intake_service_for_text(text: str) -> Service | None:
     """The service with a definition a resident's words name, or None if none does or it is unclear.
 
@@ -99,15 +134,9 @@ def intake_service_for_text(text: str) -> Service | None:
         return None
     with_definition: set[str] = set()
     scores: list[tuple[int, str]] = []
-    for code, name, name_es, keywords, defined in (
-        Service.objects.filter(active=True)
-        .exclude(keywords="")
-        .annotate(defined=Exists(ServiceAttribute.objects.filter(service=OuterRef("pk"))))
-        .values_list("code", "name", "name_es", "keywords", "defined")
-    ):
+    for code, known, defined in _services_with_words.read():
         if defined:
             with_definition.add(code)
-        known = _service_words(name, name_es, keywords)
         score = sum(any(_word_matches(word, word_known) for word_known in known) for word in words)
         if score:
             scores.append((score, code))
@@ -118,7 +147,7 @@ def intake_service_for_text(text: str) -> Service | None:
         or scores[0][1] not in with_definition
     ):
         return None
-    return Service.objects.filter(code=scores[0][1]).first()
+    return _service_by_code.read(scores[0][1])
 
 
 def looks_like_question(text: str) -> bool:
@@ -131,7 +160,7 @@ def _service_name(service: Service) -> str:
 
 
 def _service_menu() -> tuple[str, list[str]]:
-    services = list(service_common_list())
+    services = _services_common.read()
     options = ", ".join(f"{n} {_service_name(service)}" for n, service in enumerate(services, start=1))
     text = _("What is the problem? %(options)s. Reply with a number, or describe it in a few words.") % {
         "options": options
@@ -144,7 +173,7 @@ def _service_menu() -> tuple[str, list[str]]:
 
 
 def _attributes(code: str) -> list[ServiceAttribute]:
-    return list(ServiceAttribute.objects.filter(service__code=code, variable=True).order_by("order", "id"))
+    return _service_questions.read(code)
 
 
 def _value_name(value: dict[str, Any]) -> str:
@@ -296,9 +325,9 @@ def _location_question(code: str) -> str:
 
 
 def _save(conversation: Conversation, step: str, intake: dict[str, Any] | None) -> None:
-    context = {"intake": intake} if intake is not None else {}
-    Conversation.objects.filter(pk=conversation.pk).update(step=step, context=context)
-    conversation.step, conversation.context = step, context
+    # A copy: what is written at the message's end is what the intake was at this step.
+    context = {"intake": copy.deepcopy(intake)} if intake is not None else {}
+    conversation_stage(conversation, step=step, context=context)
 
 
 def _next_question(
@@ -473,7 +502,7 @@ def intake_continue(
         codes: list[str] = intake.get("menu", [])
         service: Service | None = None
         if folded.isdigit() and 1 <= int(folded) <= len(codes):
-            service = Service.objects.filter(code=codes[int(folded) - 1]).first()
+            service = _service_by_code.read(codes[int(folded) - 1])
         else:
             service = intake_service_for_text(body)
         if service is None:

@@ -7,7 +7,7 @@ from django.utils import timezone, translation
 
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import HELP_WORDS, help_text, keyword_of
-from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked
+from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked, conversation_save
 from civicloop.assistant.services.engine import EngineReply, conversation_reply, reply_prepare
 
 WEB_BODY_MAX = 1000
@@ -29,9 +29,6 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
             web_key=web_key,
             moment=moment,
         )
-        inbound = AssistantMessage.objects.create(
-            conversation=conversation, direction=AssistantMessage.Direction.IN, body=body, created_at=moment
-        )
         if any(keyword_of(body) in words for words in HELP_WORDS.values()):
             with translation.override(conversation.language or language):
                 reply = EngineReply(help_text(), "help")
@@ -39,7 +36,13 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
             reply = EngineReply("", TAKEN_OVER)
         else:
             reply = conversation_reply(conversation, body)
-        AssistantMessage.objects.filter(pk=inbound.pk).update(handled_as=reply.handled_as)
+        inbound = AssistantMessage.objects.create(
+            conversation=conversation,
+            direction=AssistantMessage.Direction.IN,
+            body=body,
+            handled_as=reply.handled_as,
+            created_at=moment,
+        )
         if reply.text:
             AssistantMessage.objects.create(
                 conversation=conversation,
@@ -49,5 +52,5 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
                 handled_as=reply.handled_as,
                 created_at=moment,
             )
-        Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
+        conversation_save(conversation, last_message_at=moment)
     return reply

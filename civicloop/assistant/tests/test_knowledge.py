@@ -275,7 +275,8 @@ def test_entries_saved_without_the_embedder_are_embedded_in_memory_when_it_is_ba
 
 
 @pytest.mark.django_db
-def test_a_search_costs_one_query_however_many_entries(small_faq, django_assert_num_queries):
+def test_a_search_costs_one_query_however_many_entries(small_faq, django_assert_num_queries, monkeypatch):
+    monkeypatch.setattr(selectors, "FAQ_INDEX_RECHECK_SECONDS", 0.0)  # check the entries on every search
     faq_search("warm up", language="en")  # loads the index (and the model)
     with django_assert_num_queries(1):
         faq_search("pothole", language="en")
@@ -284,6 +285,19 @@ def test_a_search_costs_one_query_however_many_entries(small_faq, django_assert_
         faq_search("pothole", language="en")
     with django_assert_num_queries(1):
         faq_search("dog license", language="en")
+
+
+def test_searches_close_together_check_the_entries_once_and_see_a_change_made_here_at_once(
+    small_faq, django_assert_num_queries, monkeypatch
+):
+    monkeypatch.setattr(selectors, "FAQ_INDEX_RECHECK_SECONDS", 3600.0)
+    faq_search("warm up", language="en")
+    with django_assert_num_queries(0):
+        faq_search("pothole", language="en")
+        faq_search("dog license", language="en")
+    faq_import([{"id": "pothole-extra", "q": "Where do I report a pothole on an expressway?", "a": "IDOT."}])
+    with django_assert_num_queries(2):  # this process changed the entries: read at once
+        faq_search("pothole expressway", language="en")
 
 
 def test_the_keyword_index_folds_accents_and_tolerates_misspellings():
@@ -548,3 +562,18 @@ def test_the_faq_page_links_its_topic_and_311_service(client: Client):
         'href="/requests/new/POT-1/"' in body
         and 'href="/announcements/?topic=streets-transportation"' in body
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "essence"),
+    [
+        ("Hi, when is garbage day?? thanks", "when is garbage day"),
+        ("hola buenas, cuando pasa la basura? gracias", "cuando pasa la basura"),
+        ("quick question: how do i pay the water bill online thx", "how do i pay the water bill online"),
+        ("¿Cuándo recogen la basura?", "cuándo recogen la basura"),
+        ("thanks", "thanks"),  # nothing but a greeting: kept as it is
+        ("Is the beach open", "is the beach open"),
+    ],
+)
+def test_a_question_is_embedded_without_its_greetings_and_thanks(text, essence):
+    assert selectors.question_essence(text) == essence
