@@ -13,6 +13,7 @@ urlpatterns = [
     path("requests/", include("civicloop.servicerequests.staff_urls")),
     path("engage/", include("civicloop.engage.staff_urls")),
     path("moderation/", include("civicloop.moderation.staff_urls")),
+    path("conversations/", include("civicloop.deliberation.staff_urls")),
     path("assistant/", include("civicloop.assistant.staff_urls")),
     path("inbox/", include("civicloop.assistant.inbox_urls")),
 ]

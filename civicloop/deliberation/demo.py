@@ -28,6 +28,12 @@ DEMO_STATEMENTS: list[tuple[str, tuple[float, float, float]]] = [
     ("Divvy bikes should be free for residents with low incomes.", (0.85, 0.3, 0.5)),
     ("The city should publish how fast it fixes 311 requests in each neighborhood.", (0.9, 0.9, 0.9)),
 ]
+DEMO_RESPONSE = (
+    "Thank you to everyone who took part. Across all three groups most of you agreed that buses should "
+    "come more often, that bus stops need shelters and that we should publish how fast we fix 311 "
+    "requests in each neighborhood: those go into next year's plan. Where you disagreed, on bike lanes "
+    "and parking, we will hold ward meetings before deciding."
+)
 VOTE_SHARE = 0.85  # each participant votes on about this share of the statements
 PASS_SHARE = 0.08  # of those, this share are "pass"
 
@@ -45,6 +51,11 @@ def demo_conversation_ensure(*, space: Space) -> Conversation:
         space=space,
         source=DEMO_SOURCE,
         created_at=now,
+        # Published with the city's answer, so the demo shows a report as residents see it.
+        report_published_at=now,
+        official_response=DEMO_RESPONSE,
+        official_response_department="Chicago Department of Transportation",
+        official_response_at=now,
     )
     statements = Statement.objects.bulk_create(
         Statement(

@@ -5,12 +5,14 @@ participant id when imported, otherwise the next number in the conversation. It 
 the analysis JSON show, so a resident is only ever an anonymous number there.
 """
 
+from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 STATEMENT_MAX_LENGTH = 140  # for statements written here; imported ones keep their full text
+OFFICIAL_RESPONSE_MAX_LENGTH = 2000  # as an idea's official reply
 
 
 class Conversation(models.Model):
@@ -37,6 +39,20 @@ class Conversation(models.Model):
         max_length=200, blank=True, default="", help_text=_('Where it came from, e.g. "polis:vtaiwan.uberx"')
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when votes asked for a new analysis and one is enqueued for then; cleared by the task that
+    # runs it. Only the vote that sets it enqueues, so a burst of votes makes one task (debounce).
+    analysis_due_at = models.DateTimeField(null=True, blank=True)
+    # The report is the city's once published; before that only staff see it.
+    report_published_at = models.DateTimeField(null=True, blank=True)
+    report_published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    official_response = models.TextField(max_length=OFFICIAL_RESPONSE_MAX_LENGTH, blank=True, default="")
+    official_response_department = models.CharField(max_length=100, blank=True, default="")
+    official_response_at = models.DateTimeField(null=True, blank=True)
+    official_response_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -51,6 +67,15 @@ class Conversation(models.Model):
 
     def get_absolute_url(self) -> str:
         return f"/conversations/{self.pk}/"
+
+    @property
+    def department(self) -> str:
+        """Who answers for it: its question's department; none (any staff may) when it has no question."""
+        return self.question.department if self.question_id is not None and self.question else ""
+
+    @property
+    def report_published(self) -> bool:
+        return self.report_published_at is not None
 
 
 class ConversationParticipant(models.Model):
@@ -96,6 +121,17 @@ class Statement(models.Model):
     )
     moderation = models.CharField(max_length=10, choices=Moderation.choices, default=Moderation.HELD)
     created_at = models.DateTimeField(default=timezone.now)
+    # The civility check's verdict on a statement written here (reason codes, 0..1 score).
+    held_reasons = models.JSONField(default=list, blank=True)
+    civility_score = models.FloatField(default=0.0)
+    # A moderator's decision on a held statement: who, when, and for a rejection the code-of-conduct
+    # reason (moderation.ReasonCode) and a note.
+    moderated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    moderated_at = models.DateTimeField(null=True, blank=True)
+    moderation_reason = models.CharField(max_length=20, blank=True, default="")
+    moderation_note = models.CharField(max_length=1000, blank=True, default="")
 
     class Meta:
         constraints = [
@@ -107,7 +143,10 @@ class Statement(models.Model):
                 name="deliberation_statement_moderation_valid",
             ),
         ]
-        indexes = [models.Index(fields=["conversation", "id"], name="deliberation_stmt_conv_idx")]
+        indexes = [
+            models.Index(fields=["conversation", "id"], name="deliberation_stmt_conv_idx"),
+            models.Index(fields=["moderation", "created_at"], name="deliberation_stmt_queue_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"Statement {self.external_id} in conversation {self.conversation_id}"

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext as _
 
 from civicloop.core.errors import NotFound
@@ -285,3 +285,51 @@ def voting_progress(
         total=Count("id", distinct=True), voted=Count("votes", filter=Q(votes__participant=participant))
     )
     return int(totals["total"]), int(totals["voted"] or 0)
+
+
+# ------------------------------------------------------------------------------- statements and report
+
+
+def statements_of(conversation: Conversation, participant: ConversationParticipant | None) -> list[Statement]:
+    """The participant's own statements, newest first, whatever their moderation (only they see held
+    and rejected ones)."""
+    if participant is None:
+        return []
+    return list(
+        Statement.objects.filter(conversation=conversation, author=participant).order_by("-created_at", "-id")
+    )
+
+
+def statements_held() -> QuerySet[Statement]:
+    """The moderators' statement queue: held statements, oldest first, with their conversation."""
+    return (
+        Statement.objects.filter(moderation=Statement.Moderation.HELD)
+        .select_related("conversation")
+        .order_by("created_at", "id")
+    )
+
+
+def statements_for_staff(conversation: Conversation) -> QuerySet[Statement]:
+    """Every statement of a conversation with its vote counts (one query), in order."""
+    return (
+        Statement.objects.filter(conversation=conversation)
+        .annotate(
+            agrees=Count("votes", filter=Q(votes__value=Vote.Value.AGREE)),
+            disagrees=Count("votes", filter=Q(votes__value=Vote.Value.DISAGREE)),
+            passes=Count("votes", filter=Q(votes__value=Vote.Value.PASS)),
+        )
+        .order_by("id")
+    )
+
+
+def conversations_for_staff() -> QuerySet[Conversation]:
+    """All conversations, newest first, with how many statements wait for a moderator."""
+    return Conversation.objects.select_related("space", "question").annotate(
+        held=Count("statements", filter=Q(statements__moderation=Statement.Moderation.HELD))
+    )
+
+
+def report_visible(conversation: Conversation, viewer: Viewer) -> bool:
+    """The report is the city's to publish: staff see it before, everyone who may see the
+    conversation after."""
+    return conversation.report_published or viewer.is_staff

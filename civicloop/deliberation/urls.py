@@ -6,5 +6,10 @@ app_name = "conversations"
 urlpatterns = [
     path("conversations/<int:conversation_id>/", views.conversation_detail, name="detail"),
     path("conversations/<int:conversation_id>/vote/", views.conversation_vote, name="vote"),
+    path(
+        "conversations/<int:conversation_id>/statements/",
+        views.conversation_statement_add,
+        name="statement_add",
+    ),
     path("conversations/<int:conversation_id>/report/", views.conversation_report, name="report"),
 ]

@@ -1,9 +1,11 @@
-"""Resident pages for a conversation: vote one statement at a time, and the opinion report.
+"""Resident pages for a conversation: vote one statement at a time, add a statement, and the report
+(public once staff publish it, with the city's official response).
 
 Thin views: the viewer comes from engage (magic-link session or staff login); one service or selector
 each. Voting is a plain form POST followed by a redirect, so it works without JavaScript.
 """
 
+from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
@@ -14,8 +16,8 @@ from django.views.decorators.http import require_GET, require_POST
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.deliberation import report, selectors, services
-from civicloop.deliberation.forms import VoteForm
-from civicloop.deliberation.models import Conversation
+from civicloop.deliberation.forms import StatementForm, VoteForm
+from civicloop.deliberation.models import Conversation, Statement
 from civicloop.engage import selectors as engage_selectors
 from civicloop.engage.selectors import Viewer
 from civicloop.engage.views import SESSION_KEY
@@ -24,6 +26,7 @@ from civicloop.engage.views import SESSION_KEY
 # school shares one address, so far more than posts.
 VOTES_PER_ADDRESS = 600
 ADDRESS_WINDOW_SECONDS = 10 * 60
+STATEMENTS_PER_ADDRESS = 30  # a shared address (library, school) writes far fewer than it votes
 
 
 def _viewer(request: HttpRequest) -> Viewer:
@@ -52,12 +55,14 @@ def _conversation(
     return conversation, viewer, None
 
 
-@never_cache
-@require_GET
-def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation, viewer, refusal = _conversation(request, conversation_id)
-    if refusal:
-        return refusal
+def _detail_page(
+    request: HttpRequest,
+    conversation: Conversation,
+    viewer: Viewer,
+    *,
+    statement_form: StatementForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     participant = selectors.conversation_participant_of(conversation, viewer.participant)
     total, voted = selectors.voting_progress(conversation, participant)
     is_open = conversation.status == Conversation.Status.OPEN
@@ -71,8 +76,72 @@ def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpRespo
         "statement": statement,
         "total": total,
         "voted": voted,
+        "statement_form": statement_form or StatementForm(),
+        "own_statements": selectors.statements_of(conversation, participant),
     }
-    return render(request, "deliberation/conversation_detail.html", context)
+    return render(request, "deliberation/conversation_detail.html", context, status=status)
+
+
+@never_cache
+@require_GET
+def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation, viewer, refusal = _conversation(request, conversation_id)
+    if refusal:
+        return refusal
+    return _detail_page(request, conversation, viewer)
+
+
+@require_POST
+def conversation_statement_add(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation, viewer, refusal = _conversation(request, conversation_id)
+    if refusal:
+        return refusal
+    if not viewer.can_take_part:
+        return HttpResponseRedirect(f"{reverse('engage:sign_in')}?next={conversation.get_absolute_url()}")
+    if client_rate_limit_exceeded(
+        request,
+        scope="conversation-statement",
+        limit=STATEMENTS_PER_ADDRESS,
+        window_seconds=ADDRESS_WINDOW_SECONDS,
+    ):
+        return _refused(
+            request,
+            _("Too many statements from your connection. Please wait 10 minutes and try again."),
+            viewer,
+            429,
+        )
+    form = StatementForm(request.POST)
+    if form.is_bot():
+        return HttpResponseRedirect(conversation.get_absolute_url())  # look done; store nothing
+    if not form.is_valid():
+        return _detail_page(request, conversation, viewer, statement_form=form, status=400)
+    resident = viewer.participant
+    if resident is None:  # staff: as for a vote
+        from civicloop.engage.services import participant_for_staff
+
+        resident = participant_for_staff(viewer.user)
+    try:
+        statement = services.statement_add(
+            conversation=conversation, resident=resident, text=form.cleaned_data["text"]
+        )
+    except services.DeliberationInvalid as error:
+        form.add_error("text", error.message)
+        return _detail_page(request, conversation, viewer, statement_form=form, status=400)
+    except services.StatementLimitReached as error:
+        return _refused(request, error.message, viewer, 429)
+    except DomainError as error:
+        return _refused(request, error.message, viewer)
+    if statement.moderation == Statement.Moderation.HELD:
+        messages.warning(
+            request,
+            _(
+                "Thank you. Your statement waits for a moderator before others see it: "
+                "it may break the code of conduct."
+            ),
+        )
+    else:
+        messages.success(request, _("Thank you. Your statement was added: others will be asked about it."))
+    return HttpResponseRedirect(f"{conversation.get_absolute_url()}#your-statements")
 
 
 @require_POST
@@ -111,14 +180,19 @@ def conversation_vote(request: HttpRequest, conversation_id: int) -> HttpRespons
     return HttpResponseRedirect(f"{conversation.get_absolute_url()}#statement")
 
 
+@never_cache
 @require_GET
 def conversation_report(request: HttpRequest, conversation_id: int) -> HttpResponse:
-    conversation, _, refusal = _conversation(request, conversation_id)
+    conversation, viewer, refusal = _conversation(request, conversation_id)
     if refusal:
         return refusal
+    visible = selectors.report_visible(conversation, viewer)
     context = {
         "conversation": conversation,
-        "report": report.conversation_report(conversation),
+        "published": conversation.report_published,
+        "visible": visible,
+        "is_staff": viewer.is_staff,
+        "report": report.conversation_report(conversation) if visible else None,
         "map_width": report.MAP_WIDTH,
         "map_height": report.MAP_HEIGHT,
     }

@@ -269,7 +269,7 @@ def test_a_failure_half_way_through_the_import_writes_nothing(monkeypatch):
     def broken(*args, **kwargs):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(services, "_votes_insert", broken)
+    monkeypatch.setattr(services.polis, "_votes_insert", broken)
     with pytest.raises(RuntimeError):
         polis_import(DATA / SMALL)
     assert nothing_written()

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from django.core.cache import cache
 from django.test import Client
+from django.utils import timezone
 
 from civicloop.deliberation.models import (
     AnalysisResult,
@@ -290,7 +291,8 @@ def test_the_voting_page_and_a_vote_use_a_bounded_number_of_queries(
 def seattle(db: Any) -> Conversation:
     conversation = polis_import(DATA / SMALL)
     conversation.space = make_space(title="Wages")
-    conversation.save(update_fields=["space"])
+    conversation.report_published_at = timezone.now()  # residents see a report once it is published
+    conversation.save(update_fields=["space", "report_published_at"])
     conversation_analyse(conversation)
     return conversation
 
@@ -359,7 +361,9 @@ def test_the_analyze_json_contract_does_not_carry_the_report_extras(seattle: Con
 def test_too_little_data_gets_the_not_enough_data_sentence(
     client: Client, analysed: bool, voters: int
 ) -> None:
-    conversation = make_conversation(texts=() if not voters else ("One", "Two", "Three"))
+    conversation = make_conversation(
+        texts=() if not voters else ("One", "Two", "Three"), report_published_at=timezone.now()
+    )
     for n in range(voters):
         person = ConversationParticipant.objects.create(conversation=conversation, external_id=str(n))
         for statement in conversation.statements.all():

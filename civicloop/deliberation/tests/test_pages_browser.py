@@ -3,6 +3,7 @@
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from civicloop.deliberation.models import Vote
 from civicloop.deliberation.services import conversation_analyse
@@ -20,7 +21,8 @@ def test_a_resident_votes_on_a_phone_and_opens_the_report(
     conversation = make_conversation()
     seattle = polis_import(DATA / SMALL)
     seattle.space = make_space(title="Wages")
-    seattle.save(update_fields=["space"])
+    seattle.report_published_at = timezone.now()
+    seattle.save(update_fields=["space", "report_published_at"])
     conversation_analyse(seattle)
     ana = make_resident()
     cookie = client_for(ana).cookies["sessionid"]
@@ -45,4 +47,44 @@ def test_a_resident_votes_on_a_phone_and_opens_the_report(
     page.goto(f"/conversations/{seattle.pk}/report/")
     assert page.get_by_role("img", name="Opinion map").count() == 1
     assert page.get_by_role("table", name="Opinion groups").locator("tbody tr").count() >= 2
+    assert_accessible(page)
+
+
+def test_a_resident_adds_a_statement_and_staff_publish_the_report_with_a_response(
+    page: Any, live_server: Any, assert_accessible: Any
+) -> None:
+    from civicloop.accounts.models import Role, User
+    from civicloop.conftest import login_in_browser
+    from civicloop.deliberation.services import polis_import
+
+    conversation = make_conversation()
+    seattle = polis_import(DATA / SMALL)
+    seattle.space = make_space(title="Wages")
+    seattle.save(update_fields=["space"])
+    conversation_analyse(seattle)
+    cookie = client_for(make_resident()).cookies["sessionid"]
+    page.context.add_cookies([{"name": "sessionid", "value": cookie.value, "url": live_server.url}])
+
+    page.goto(conversation.get_absolute_url())
+    page.get_by_label("Add a statement").fill("x" * 141)  # the browser stops at 140
+    page.get_by_role("button", name="Add statement").click()
+    page.wait_for_load_state()
+    page.get_by_text("Thank you. Your statement was added").wait_for()
+    assert_accessible(page)
+    assert conversation.statements.filter(text="x" * 140).exists()
+
+    page.context.clear_cookies()
+    staff = User.objects.create_user(username="admin", password="x", role=Role.ADMIN)  # sees every form
+    login_in_browser(page, live_server, staff)
+    page.goto("/staff/conversations/statements/")
+    assert_accessible(page)
+    page.goto(f"/staff/conversations/{seattle.pk}/")
+    assert_accessible(page)
+    page.get_by_label("Official response").fill("We will act on what you agreed on.")
+    page.get_by_role("button", name="Save official response").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Publish the report").click()
+    page.wait_for_load_state()
+    page.goto(f"/conversations/{seattle.pk}/report/")
+    page.get_by_text("We will act on what you agreed on.").wait_for()
     assert_accessible(page)

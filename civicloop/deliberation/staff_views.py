@@ -1,0 +1,191 @@
+"""The staff side of conversations: publishing the report with the city's official response (staff who
+run engagement, for the conversation's department), and moderating residents' statements (moderators).
+
+Thin views: parse, call one service or selector, redirect with a message.
+"""
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from civicloop.accounts.decorators import capability_required
+from civicloop.accounts.permissions import Capability, department_may_act, user_can
+from civicloop.core.errors import NotFound
+from civicloop.deliberation import selectors, services
+from civicloop.deliberation.forms import OfficialResponseForm, PublishForm, StatementDecisionForm
+from civicloop.deliberation.models import Conversation
+from civicloop.moderation.models import ReasonCode
+
+# As engage's staff pages: the roles that run engagement (department staff, communications).
+ENGAGEMENT_CAPABILITIES = (Capability.WORK_SERVICE_QUEUES, Capability.COMPOSE_ANNOUNCEMENTS)
+
+
+def engagement_staff_required(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Anonymous visitors go to the login page; staff whose role runs no engagement get 403."""
+
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not request.user.is_authenticated:
+            return redirect_to_login(request.get_full_path())
+        if not any(user_can(request.user, capability) for capability in ENGAGEMENT_CAPABILITIES):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _conversation(conversation_id: int) -> Conversation:
+    try:
+        conversation = selectors.conversation_for_page(conversation_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return conversation
+
+
+def _answerable(request: HttpRequest, conversation_id: int) -> Conversation:
+    """The conversation, if the user may answer for its department (403 before any form work)."""
+    conversation = _conversation(conversation_id)
+    try:
+        services.conversation_answering_check(request.user, conversation)
+    except services.DeliberationRefused as refusal:
+        raise PermissionDenied(refusal.message) from refusal
+    return conversation
+
+
+@require_GET
+@engagement_staff_required
+def staff_conversations(request: HttpRequest) -> HttpResponse:
+    context = {
+        "conversations": selectors.conversations_for_staff(),
+        "may_moderate": user_can(request.user, Capability.MODERATE),
+    }
+    return render(request, "deliberation/staff/conversations.html", context)
+
+
+def _conversation_page(
+    request: HttpRequest,
+    conversation: Conversation,
+    *,
+    response_form: OfficialResponseForm | None = None,
+    publish_error: str = "",
+) -> HttpResponse:
+    latest = selectors.analysis_latest(conversation)
+    context = {
+        "conversation": conversation,
+        "latest": latest,
+        "statements": selectors.statements_for_staff(conversation),
+        "may_answer": department_may_act(request.user, conversation.department),
+        "may_moderate": user_can(request.user, Capability.MODERATE),
+        "response_form": response_form
+        or OfficialResponseForm(prefix="response", initial={"body": conversation.official_response}),
+        "publish_error": publish_error,
+        "decision_form": StatementDecisionForm(),
+    }
+    bound = response_form is not None or bool(publish_error)
+    return render(request, "deliberation/staff/conversation.html", context, status=400 if bound else 200)
+
+
+@require_GET
+@engagement_staff_required
+def staff_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    return _conversation_page(request, _conversation(conversation_id))
+
+
+@require_POST
+@engagement_staff_required
+def staff_report_publish(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _answerable(request, conversation_id)
+    form = PublishForm(request.POST)
+    if not form.is_valid():
+        return _conversation_page(request, conversation, publish_error=_("Choose publish or withdraw."))
+    publish = form.cleaned_data["publish"] == "1"
+    try:
+        services.conversation_report_publish(conversation=conversation, user=request.user, publish=publish)
+    except services.DeliberationInvalid as error:
+        return _conversation_page(request, conversation, publish_error=error.message)
+    if publish:
+        messages.success(request, _("Report published: everyone who can see the conversation can read it."))
+    else:
+        messages.success(request, _("Report withdrawn: only staff can see it now."))
+    return HttpResponseRedirect(reverse("staff:conversation", args=[conversation.pk]))
+
+
+@require_POST
+@engagement_staff_required
+def staff_official_response(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    conversation = _answerable(request, conversation_id)
+    form = OfficialResponseForm(request.POST, prefix="response")
+    if form.is_valid():
+        try:
+            services.conversation_official_response_set(
+                conversation=conversation, user=request.user, body=form.cleaned_data["body"]
+            )
+        except services.DeliberationInvalid as error:
+            form.add_error("body", error.message)
+        else:
+            if conversation.report_published:
+                messages.success(request, _("Official response saved. It is shown with the report."))
+            else:
+                messages.success(
+                    request, _("Official response saved. Residents will see it when the report is published.")
+                )
+            return HttpResponseRedirect(reverse("staff:conversation", args=[conversation.pk]))
+    return _conversation_page(request, conversation, response_form=form)
+
+
+# ------------------------------------------------------------------------------ moderating statements
+
+
+@require_GET
+@capability_required(Capability.MODERATE)
+def staff_statement_queue(request: HttpRequest) -> HttpResponse:
+    statements = list(selectors.statements_held())
+    for statement in statements:  # the check's codes (uncivil, threat, personal_data) are ReasonCodes
+        statement.reason_labels = [  # type: ignore[attr-defined]
+            str(ReasonCode(code).label) if code in ReasonCode.values else code
+            for code in statement.held_reasons
+        ]
+    context = {"statements": statements, "decision_form": StatementDecisionForm()}
+    return render(request, "deliberation/staff/statements.html", context)
+
+
+@require_POST
+@capability_required(Capability.MODERATE)
+def staff_statement_decide(request: HttpRequest, statement_id: int) -> HttpResponse:
+    form = StatementDecisionForm(request.POST)
+    back = reverse("staff:conversation-statements")
+    if not form.is_valid():
+        messages.error(request, _("Choose accept or reject for the statement."))
+        return HttpResponseRedirect(back)
+    data = form.cleaned_data
+    try:
+        statement = services.statement_moderate(
+            statement_id=statement_id,
+            seen=data["seen"],
+            accept=data["action"] == "accept",
+            reason=data["reason"],
+            note=data["note"],
+            moderator=request.user,
+        )
+    except services.StatementAlreadyDecided as error:
+        messages.warning(request, error.message)
+        return HttpResponseRedirect(back)
+    except services.DeliberationInvalid as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(back)
+    if data["action"] == "accept":
+        messages.success(request, _("Statement accepted: residents are asked about it now."))
+    else:
+        messages.success(request, _("Statement rejected: it is off the conversation and out of the report."))
+    if request.POST.get("from") == "conversation":
+        return HttpResponseRedirect(reverse("staff:conversation", args=[statement.conversation_id]))
+    return HttpResponseRedirect(back)
