@@ -1,19 +1,23 @@
 """Reads for engage: who is looking, what they may see, and the pages' lists in a fixed number of queries."""
 
 import logging
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from itertools import chain
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
+from django.core.cache import cache as django_cache
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, Max, OuterRef, Prefetch, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from civicloop.accounts.permissions import Capability, user_can
 from civicloop.core.errors import NotFound
+from civicloop.engage import bridging
 from civicloop.engage.models import (
     Comment,
     Idea,
@@ -31,7 +35,10 @@ from civicloop.places.models import CommunityArea
 
 logger = logging.getLogger(__name__)
 
-SORTS = ("fair", "newest", "discussed", "picks")
+SORTS = ("fair", "newest", "discussed", "picks", "bridging")
+# A question's bridging order is kept this long at most; any new idea, support, withdrawn support or
+# moderation of an idea changes its key first (_bridging_key).
+BRIDGING_CACHE_SECONDS = 60 * 60
 
 
 @dataclass
@@ -116,12 +123,24 @@ def space_by_slug(slug: str) -> Space:
     return space
 
 
-def question_by_slugs(space_slug: str, question_slug: str) -> Question:
-    question = (
-        Question.objects.select_related("space", "topic")
-        .filter(space__slug=space_slug, slug=question_slug)
-        .first()
-    )
+def question_by_slugs(space_slug: str, question_slug: str, *, with_supports_total: bool = False) -> Question:
+    """The question; `with_supports_total` also counts its published ideas' supports in the same query
+    (as `supports_total`), which question_default_sort needs."""
+    questions = Question.objects.select_related("space", "topic")
+    if with_supports_total:
+        questions = questions.annotate(
+            supports_total=Coalesce(
+                Subquery(
+                    Idea.objects.filter(question=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED)
+                    .order_by()
+                    .values("question")
+                    .annotate(total=Sum("supports_count"))
+                    .values("total")[:1]
+                ),
+                0,
+            )
+        )
+    question = questions.filter(space__slug=space_slug, slug=question_slug).first()
     if question is None:
         raise NotFound("No such question.")
     return question
@@ -149,6 +168,7 @@ def question_ideas(*, question: Question, viewer: Viewer, sort: str) -> QuerySet
     pile of supports can decide what people read. Past ROTATION_ENOUGH_VIEWS all are equal (random).
     The random order is each idea's stored key, drawn afresh whenever a page shows it
     (services.ideas_shown_count), so the database walks an index instead of sorting all ideas.
+    "bridging" is made outside the database: see question_ideas_bridging.
     """
     ideas = (
         Idea.objects.filter(question=question)
@@ -174,6 +194,142 @@ def question_ideas(*, question: Question, viewer: Viewer, sort: str) -> QuerySet
     if sort == "picks":
         return ideas.filter(is_staff_pick=True).order_by("-created_at", "-id")
     return ideas.order_by("rotation_views", "rotation_key")
+
+
+def question_ideas_bridging(*, question: Question, viewer: Viewer) -> "IdeasInOrder":
+    """The ideas on a question by support across opinion sides (engage.bridging, cached per question);
+    the viewer's own held ideas (every unpublished one for moderators) follow, newest first."""
+    ideas = question_ideas(question=question, viewer=viewer, sort="newest")
+    unranked: list[int] = []
+    if viewer.is_moderator or viewer.participant is not None:
+        unranked = list(
+            ideas.exclude(moderation_state=ModerationState.PUBLISHED).values_list("pk", flat=True)
+        )
+    return IdeasInOrder(ideas, question_bridging(question).idea_ids + unranked)
+
+
+class IdeasInOrder:
+    """Ideas in an order made outside the database, for a Paginator: a page loads only its own ideas
+    (one query), whatever the question's size."""
+
+    def __init__(self, ideas: QuerySet[Idea], idea_ids: list[int]) -> None:
+        self.ideas = ideas
+        self.idea_ids = idea_ids
+
+    def __len__(self) -> int:
+        return len(self.idea_ids)
+
+    @overload
+    def __getitem__(self, index: int) -> Idea: ...
+    @overload
+    def __getitem__(self, index: slice) -> list[Idea]: ...
+    def __getitem__(self, index: int | slice) -> Idea | list[Idea]:
+        if isinstance(index, int):
+            found = self[index : index + 1 or None]
+            if not found:
+                raise IndexError(index)
+            return found[0]
+        wanted = self.idea_ids[index]
+        by_id = {idea.pk: idea for idea in self.ideas.filter(pk__in=wanted).order_by()}
+        # An idea hidden since the order was made is simply not there.
+        return [by_id[pk] for pk in wanted if pk in by_id]
+
+    def __iter__(self) -> Iterator[Idea]:
+        for start in range(0, len(self.idea_ids), 500):
+            yield from self[start : start + 500]
+
+
+@dataclass(frozen=True)
+class BridgingOrder:
+    idea_ids: list[int]  # the question's published ideas, best bridging first
+    ready: bool  # enough supporters and two opinion sides: bridging is the question's default order
+
+
+def _bridging_key(question: Question) -> str:
+    """A cache key that changes with any new idea, support, withdrawn support or moderated idea."""
+    published = (
+        Idea.objects.filter(question=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED)
+        .order_by()
+        .values("question")
+    )
+    supports = (
+        Support.objects.filter(
+            idea__question=OuterRef("pk"), idea__moderation_state=ModerationState.PUBLISHED
+        )
+        .order_by()
+        .values("idea__question")
+    )
+    state = (
+        Question.objects.filter(pk=question.pk)
+        .annotate(
+            ideas_count=Subquery(published.annotate(n=Count("id")).values("n")[:1]),
+            ideas_last=Subquery(published.annotate(n=Max("id")).values("n")[:1]),
+            supports_count=Subquery(published.annotate(n=Sum("supports_count")).values("n")[:1]),
+            supports_last=Subquery(supports.annotate(n=Max("id")).values("n")[:1]),
+        )
+        .values_list("ideas_count", "ideas_last", "supports_count", "supports_last")
+        .first()
+    ) or ()
+    return f"engage:bridging:{question.pk}:" + ":".join(str(value or 0) for value in state)
+
+
+def question_bridging(question: Question) -> BridgingOrder:
+    """The question's published ideas in bridging order (engage.bridging.bridging_rank), with whether
+    bridging should be its default order.
+
+    One query for the cache key; when the key is new, three more (ideas, supports, each supporter's
+    last support), as plain values, and the rank in numpy (5,000 supporters × 300 ideas: ~0.1 s).
+    Kept on the question object too, so one request asks once.
+    """
+    remembered = getattr(question, "_bridging_order", None)
+    if isinstance(remembered, BridgingOrder):
+        return remembered
+    key = _bridging_key(question)
+    order = django_cache.get(key)
+    if not isinstance(order, BridgingOrder):
+        published = Idea.objects.filter(question=question, moderation_state=ModerationState.PUBLISHED)
+        supports = Support.objects.filter(
+            idea__question=question, idea__moderation_state=ModerationState.PUBLISHED
+        )
+        ideas = list(published.order_by().values_list("pk", "created_at"))
+        pairs = np.fromiter(
+            chain.from_iterable(supports.order_by().values_list("participant_id", "idea_id")), dtype=np.int64
+        ).reshape(-1, 2)
+        last = list(
+            supports.order_by()
+            .values("participant_id")
+            .annotate(last=Max("created_at"))
+            .values_list("participant_id", "last")
+        )
+        rank = bridging.bridging_rank(
+            idea_ids=np.array([pk for pk, _ in ideas], dtype=np.int64),
+            idea_posted=np.array([posted.timestamp() for _, posted in ideas], dtype=np.float64),
+            support_participant_ids=pairs[:, 0],
+            support_idea_ids=pairs[:, 1],
+            participant_ids=np.array([pk for pk, _ in last], dtype=np.int64),
+            participant_last_active=np.array([moment.timestamp() for _, moment in last], dtype=np.float64),
+        )
+        order = BridgingOrder(idea_ids=rank.idea_ids, ready=rank.ready)
+        django_cache.set(key, order, BRIDGING_CACHE_SECONDS)
+    question._bridging_order = order  # type: ignore[attr-defined]
+    return order
+
+
+def question_default_sort(question: Question) -> str:
+    """ "bridging" once the question has enough supports and two opinion sides (engage.bridging:
+    MIN_SUPPORTERS and opposed_ideas), else "fair". A question with fewer supports than the supporters
+    needed costs no query when loaded with `supports_total` (question_by_slugs)."""
+    total = getattr(question, "supports_total", None)
+    if total is None:
+        total = (
+            Idea.objects.filter(question=question, moderation_state=ModerationState.PUBLISHED).aggregate(
+                total=Sum("supports_count")
+            )["total"]
+            or 0
+        )
+    if total < bridging.MIN_SUPPORTERS:  # each supporter supports at least once
+        return "fair"
+    return "bridging" if question_bridging(question).ready else "fair"
 
 
 def supported_idea_ids(*, viewer: Viewer, idea_ids: list[int]) -> set[int]:
