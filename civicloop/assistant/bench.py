@@ -38,7 +38,7 @@ from django.db.models import Count
 from twilio.request_validator import RequestValidator
 
 from civicloop.assistant.models import AssistantMessage, FaqEntry
-from civicloop.assistant.selectors import faq_reply
+from civicloop.assistant.selectors import faq_query_cache_forget, faq_reply
 from civicloop.assistant.services.knowledge import faq_demo_load
 from civicloop.assistant.webhook_urls import TWILIO_INBOUND_PATH
 from civicloop.core.bench import _percentile
@@ -436,20 +436,32 @@ def sessions_drive(
 
 def faq_retrieval_measure(queries: int, *, warmup: int = 20, seed: int = SEED) -> dict[str, Any]:
     """`faq_reply` (embedding the question, the search, the reply) on `queries` residents' questions,
-    after `warmup` untimed ones (the index read, the model loaded once): p50 and p99 in ms."""
+    after `warmup` untimed ones (the index read, the model loaded once): p50 and p99 in ms.
+
+    Each question is timed twice: as a question this process has never seen (its embedding cache
+    emptied first: the model runs, the figure the target is about) and again right after, as a
+    repeated question is answered (from the cache).
+    """
     rng = random.Random(seed)
     for _ in range(warmup):
         faq_reply(_faq_text(rng), language=None)
-    samples = []
+    new, repeated = [], []
     for _ in range(queries):
         text = _faq_text(rng)
+        faq_query_cache_forget()
         started = time.perf_counter()
         faq_reply(text, language=None)
-        samples.append((time.perf_counter() - started) * 1000)
-    samples.sort()
+        new.append((time.perf_counter() - started) * 1000)
+        started = time.perf_counter()
+        faq_reply(text, language=None)
+        repeated.append((time.perf_counter() - started) * 1000)
+    new.sort()
+    repeated.sort()
     return {
-        "faq_retrieval_p50_ms": round(_percentile(samples, 0.5), 2),
-        "faq_retrieval_p99_ms": round(_percentile(samples, 0.99), 2),
+        "faq_retrieval_p50_ms": round(_percentile(new, 0.5), 2),
+        "faq_retrieval_p99_ms": round(_percentile(new, 0.99), 2),
+        "faq_retrieval_repeated_p50_ms": round(_percentile(repeated, 0.5), 2),
+        "faq_retrieval_repeated_p99_ms": round(_percentile(repeated, 0.99), 2),
         "faq_queries": queries,
     }
 

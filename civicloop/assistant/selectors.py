@@ -146,6 +146,11 @@ def faq_index_forget() -> None:
     global _index
     with _index_lock:
         _index = None
+    faq_query_cache_forget()
+
+
+def faq_query_cache_forget() -> None:
+    """Drop this process's cached question embeddings (each next question is embedded again)."""
     with _query_cache_lock:
         _query_cache.clear()
 
@@ -251,6 +256,12 @@ def _query_embedding(text: str) -> np.ndarray | None:
         while len(_query_cache) > QUERY_CACHE_SIZE:
             _query_cache.popitem(last=False)
     return computed
+
+
+def faq_question_embedded(text: str) -> bool:
+    """Whether this process has the question's embedding already (nothing to prepare)."""
+    with _query_cache_lock:
+        return question_essence(text.strip()[:QUERY_MAX_CHARS]) in _query_cache
 
 
 def faq_question_prepare(text: str) -> None:

@@ -83,15 +83,16 @@ def _knowledge_reply(conversation: Conversation, body: str) -> EngineReply:
 
 
 def _may_go_to_knowledge_base(body: str) -> bool:
-    # A sentence, not STATUS: a single word is a keyword, a menu pick or an answer.
-    return len(body.split()) >= 2 and not _STATUS_RE.match(folded(body))
+    # A sentence, not STATUS or LANG: a single word is a keyword, a menu pick or an answer.
+    text = folded(body)
+    return len(body.split()) >= 2 and not _STATUS_RE.match(text) and not _LANG_RE.match(text)
 
 
 def reply_prepare(*, channel: str, body: str, phone: str = "", web_key: str = "") -> None:
     """Work that needs no lock, done before the conversation's transaction: the question's embedding
     (SQLite has one writer; the model is the slow part). Only for a text that may go to the knowledge
     base, in a conversation that is not in the middle of a report's questions."""
-    if not _may_go_to_knowledge_base(body):
+    if not _may_go_to_knowledge_base(body) or selectors.faq_question_embedded(body):
         return
     identity = {"phone": phone} if channel == Conversation.Channel.SMS else {"web_key": web_key}
     step = row_value(Conversation, "step", channel=channel, **identity)

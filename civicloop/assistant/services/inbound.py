@@ -19,6 +19,7 @@ from civicloop.assistant.services.engine import conversation_reply, reply_prepar
 from civicloop.core.errors import DomainError
 from civicloop.core.rows import row_insert
 from civicloop.core.sms import sms_fit, sms_max_segments
+from civicloop.core.writes import write_turn
 
 BODY_MAX = 1600  # Twilio's own limit for one message: anything longer is cut, never refused
 MEDIA_MAX = 10
@@ -97,7 +98,7 @@ def inbound_sms_handle(
 def _handle(
     *, message_sid: str, phone: str, body: str, media: list[dict[str, str]] | None, moment: datetime
 ) -> InboundReply:
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():  # SQLite: in line for its one writer, not polling
         conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
         compliance = compliance_handle(conversation=conversation, body=body, now=moment)
         if compliance is not None:

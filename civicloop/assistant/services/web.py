@@ -9,6 +9,7 @@ from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import HELP_WORDS, help_text, keyword_of
 from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked, conversation_save
 from civicloop.assistant.services.engine import EngineReply, conversation_reply, reply_prepare
+from civicloop.core.writes import write_turn
 
 WEB_BODY_MAX = 1000
 
@@ -22,7 +23,7 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
     moment = now or timezone.now()
     body = body.strip()[:WEB_BODY_MAX]
     reply_prepare(channel=Conversation.Channel.WEB, web_key=web_key, body=body)
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():  # SQLite: in line for its one writer, not polling
         conversation = conversation_locked(
             # No language yet: a page's language may be only the browser's; each question's own counts.
             channel=Conversation.Channel.WEB,

@@ -38,6 +38,8 @@ KEYS = {
     "ratio_to_healthz",
     "faq_retrieval_p50_ms",
     "faq_retrieval_p99_ms",
+    "faq_retrieval_repeated_p50_ms",
+    "faq_retrieval_repeated_p99_ms",
     "faq_queries",
     "faq_entries",
     "faq_embedded",
@@ -81,6 +83,8 @@ def test_the_command_serves_the_assistant_and_prints_one_json_line(capsys, trans
     assert report["messages_per_second"] > 0 and 0 < report["p50_ms"] <= report["p99_ms"]
     assert report["healthz_per_second"] > 0 and report["ratio_to_healthz"] > 0
     assert 0 < report["faq_retrieval_p50_ms"] <= report["faq_retrieval_p99_ms"]
+    # A repeated question skips the model: faster than the same question the first time.
+    assert 0 < report["faq_retrieval_repeated_p50_ms"] < report["faq_retrieval_p50_ms"]
     assert report["faq_queries"] == 10 and report["faq_entries"] == report["faq_created"] == 104
     assert report["targets"] == {
         "messages_per_second_min": 300.0,

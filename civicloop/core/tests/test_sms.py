@@ -9,6 +9,8 @@ from hypothesis import strategies as st
 from civicloop.core.sms import (
     _TRIM_TAIL,
     GSM7_BASIC_TABLE,
+    GSM7_CHARS,
+    GSM7_EXTENSION,
     is_gsm7,
     parse_quiet_hours,
     quiet_hours_end,
@@ -309,3 +311,27 @@ def test_urgent_alerts_ignore_quiet_hours(settings):
 def test_mask_number_keeps_only_area_code_and_last_two_digits():
     assert sms_mask_number("+13125550167") == "+1312*****67"
     assert sms_mask_number("+1234") == "*****"
+
+
+def _segments_by_each_character(text: str) -> tuple[str, int, int]:
+    """The reference: every character's width, parts filled one character at a time."""
+    gsm7 = all(char in GSM7_CHARS for char in text)
+    if gsm7:
+        widths, single, part = [2 if char in GSM7_EXTENSION else 1 for char in text], 160, 153
+    else:
+        widths, single, part = [2 if ord(char) > 0xFFFF else 1 for char in text], 70, 67
+    units = sum(widths)
+    segments, used = (0 if units == 0 else 1), 0
+    if units > single:
+        for width in widths:
+            if used + width > part:
+                segments, used = segments + 1, 0
+            used += width
+    return ("GSM-7" if gsm7 else "UCS-2"), units, segments
+
+
+@hypothesis_settings(max_examples=400, deadline=None)
+@given(text=texts)
+def test_the_segment_count_equals_counting_each_character(text):
+    counted = sms_segments(text)
+    assert (counted.encoding, counted.units, counted.segments) == _segments_by_each_character(text)
