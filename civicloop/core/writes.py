@@ -4,13 +4,15 @@ SQLite lets one connection write at a time; one that finds the database locked r
 handler, which sleeps and retries (1, 2, 5 … up to 100 ms between tries). With two or more server
 processes writing on every request, those sleeps are most of the wait and they are unfair: one process
 can lose the lock many times in a row. `write_turn()` makes the writers of this database queue on a
-file lock next to it, which the kernel hands to the next waiter the moment it is released. PostgreSQL
-locks rows, not the database: there it does nothing.
+file lock (in the temporary directory), which the kernel hands to the next waiter the moment it is
+released. PostgreSQL locks rows, not the database: there it does nothing.
 """
 
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -27,10 +29,17 @@ _thread_turns: dict[str, threading.Lock] = {}
 _setup = threading.Lock()
 
 
+def lock_path(database: str) -> str:
+    """The lock file of a database file: in the temporary directory (nothing left next to the
+    database, e.g. by each test run's database), named by the database's path."""
+    digest = hashlib.sha256(database.encode()).hexdigest()[:16]
+    return os.path.join(tempfile.gettempdir(), f"civicloop-writers-{digest}.lock")
+
+
 def _lock_for(database: str) -> tuple[int, threading.Lock]:
     with _setup:
         if database not in _files:
-            _files[database] = os.open(f"{database}-writers.lock", os.O_RDWR | os.O_CREAT, 0o600)
+            _files[database] = os.open(lock_path(database), os.O_RDWR | os.O_CREAT, 0o600)
             _thread_turns[database] = threading.Lock()
         return _files[database], _thread_turns[database]
 
