@@ -87,6 +87,9 @@ class ConversationParticipant(models.Model):
         "engage.Participant", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # Set when a moderator left this participant's votes out of the analysis after review of
+    # coordinated voting (moderation.CoordinatedVotingCase); the votes themselves are kept.
+    excluded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -191,6 +194,9 @@ class AnalysisResult(models.Model):
     participants = models.PositiveIntegerField(help_text=_("Participants in the map"))
     statements = models.PositiveIntegerField()
     votes = models.PositiveIntegerField(default=0)
+    # Left out after a moderator's review of coordinated voting: participants and their votes.
+    excluded_participants = models.PositiveIntegerField(default=0)
+    excluded_votes = models.PositiveIntegerField(default=0)
     seconds = models.FloatField(help_text=_("Time the analysis took"))
     # groups (participants by external id), representative and consensus statements, see services.
     opinion_map = models.JSONField(default=dict)

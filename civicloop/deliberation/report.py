@@ -192,6 +192,9 @@ class ConversationReport:
     divisive: list[DivisiveStatement] = field(default_factory=list)
     points: list[tuple[ReportGroup, list[MapPoint]]] = field(default_factory=list)
     points_shown: int = 0
+    # Left out of the analysis after a moderator's review of coordinated voting.
+    excluded_participants: int = 0
+    excluded_votes: int = 0
 
 
 def _percent(share: object) -> int:
@@ -222,8 +225,14 @@ def _scaled(points: list[list[float]]) -> list[tuple[float, float]]:
 def conversation_report(conversation: Conversation) -> ConversationReport:
     """The latest stored analysis as the report page shows it (two queries); statement texts attached."""
     latest = analysis_latest(conversation)
-    if latest is None or not latest.enough_data:
+    if latest is None:
         return ConversationReport(enough_data=False)
+    if not latest.enough_data:
+        return ConversationReport(
+            enough_data=False,
+            excluded_participants=latest.excluded_participants,
+            excluded_votes=latest.excluded_votes,
+        )
     stored = latest.opinion_map
     extra = stored.get("report") or {}
     stored_groups = stored.get("groups", [])
@@ -304,4 +313,6 @@ def conversation_report(conversation: Conversation) -> ConversationReport:
         divisive=divisive,
         points=[(by_id[g], pts) for g, pts in sorted(drawn.items()) if g in by_id],
         points_shown=len(raw_points),
+        excluded_participants=latest.excluded_participants,
+        excluded_votes=latest.excluded_votes,
     )

@@ -49,15 +49,29 @@ class ConversationMatrix:
     statement_ids: np.ndarray  # database ids, ascending: column j
     statement_numbers: list[str]
     rejected: np.ndarray  # column indices of rejected statements
+    # Left out after a moderator's review of coordinated voting (not rows of the matrix).
+    excluded_participants: int = 0
+    excluded_votes: int = 0
 
 
-def conversation_matrix(conversation: Conversation) -> ConversationMatrix:
-    """Reads ids and values only (no model instances), ordered by id, so the matrix is stable."""
-    people = list(
-        ConversationParticipant.objects.filter(conversation=conversation)
-        .order_by("id")
-        .values_list("id", "external_id")
-    )
+def conversation_matrix(conversation: Conversation, *, with_excluded: bool = False) -> ConversationMatrix:
+    """Reads ids and values only (no model instances), ordered by id, so the matrix is stable.
+
+    Participants whose votes a moderator excluded after review of coordinated voting are left out
+    (and counted), unless ``with_excluded`` (the raw record, as the Polis export writes it).
+    """
+    participants = ConversationParticipant.objects.filter(conversation=conversation)
+    votes = Vote.objects.filter(conversation=conversation)
+    excluded_participants = excluded_votes = 0
+    if not with_excluded:
+        participants = participants.filter(excluded_at__isnull=True)
+        counted = ConversationParticipant.objects.filter(
+            conversation=conversation, excluded_at__isnull=False
+        ).aggregate(people=Count("id", distinct=True), votes=Count("votes"))
+        excluded_participants, excluded_votes = int(counted["people"]), int(counted["votes"])
+        if excluded_participants:
+            votes = votes.filter(participant__excluded_at__isnull=True)
+    people = list(participants.order_by("id").values_list("id", "external_id"))
     statements = list(
         Statement.objects.filter(conversation=conversation)
         .order_by("id")
@@ -66,9 +80,7 @@ def conversation_matrix(conversation: Conversation) -> ConversationMatrix:
     p_ids = np.array([p[0] for p in people], dtype=np.int64)
     s_ids = np.array([s[0] for s in statements], dtype=np.int64)
     rows = np.array(
-        Vote.objects.filter(conversation=conversation)
-        .order_by("id")
-        .values_list("participant_id", "statement_id", "value"),
+        votes.order_by("id").values_list("participant_id", "statement_id", "value"),
         dtype=np.int64,
     ).reshape(-1, 3)
     matrix = vote_matrix(
@@ -87,6 +99,8 @@ def conversation_matrix(conversation: Conversation) -> ConversationMatrix:
         statement_ids=s_ids,
         statement_numbers=[s[1] for s in statements],
         rejected=rejected,
+        excluded_participants=excluded_participants,
+        excluded_votes=excluded_votes,
     )
 
 
@@ -122,7 +136,7 @@ def polis_export(conversation: Conversation, directory: str | Path) -> tuple[Pat
     """
     out = Path(directory)
     out.mkdir(parents=True, exist_ok=True)
-    data = conversation_matrix(conversation)
+    data = conversation_matrix(conversation, with_excluded=True)
     csr = data.matrix
     agree = np.asarray((csr == 1).sum(axis=0)).ravel()
     disagree = np.asarray((csr == -1).sum(axis=0)).ravel()

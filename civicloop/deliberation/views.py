@@ -5,8 +5,10 @@ Thin views: the viewer comes from engage (magic-link session or staff login); on
 each. Voting is a plain form POST followed by a redirect, so it works without JavaScript.
 """
 
+import csv
+
 from django.contrib import messages
-from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -15,7 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
-from civicloop.deliberation import report, selectors, services
+from civicloop.deliberation import opendata, report, selectors, services
 from civicloop.deliberation.forms import StatementForm, VoteForm
 from civicloop.deliberation.models import Conversation, Statement
 from civicloop.engage import selectors as engage_selectors
@@ -197,3 +199,27 @@ def conversation_report(request: HttpRequest, conversation_id: int) -> HttpRespo
         "map_height": report.MAP_HEIGHT,
     }
     return render(request, "deliberation/conversation_report.html", context)
+
+
+class _Echo:
+    """A file-like that hands back what csv.writer writes, so each row streams as it is made."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+def conversation_data_csv(request: HttpRequest, conversation_id: int, table: str) -> StreamingHttpResponse:
+    """Open data: statements.csv, votes.csv or groups.csv of a published conversation in a public space
+    (404 otherwise, for staff too), streamed row by row from the database."""
+    try:
+        conversation = opendata.open_data_conversation(conversation_id)
+        rows = opendata.open_data_rows(conversation, table)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in rows), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="conversation-{conversation.pk}-{table}.csv"'
+    return response

@@ -245,8 +245,26 @@ class BridgingOrder:
     ready: bool  # enough supporters and two opinion sides: bridging is the question's default order
 
 
+def _excluded_supporters(question_ref: Any) -> QuerySet[Any]:
+    """Accounts whose supports on the question a moderator left out after review of coordinated
+    voting (moderation.CoordinatedVotingCase, state "excluded"); `question_ref` a question or OuterRef."""
+    from civicloop.moderation.models import CoordinatedVotingMember  # local: moderation builds on engage
+
+    return CoordinatedVotingMember.objects.filter(case__question=question_ref, case__state="excluded")
+
+
+def supports_counted(question: Question) -> QuerySet[Support]:
+    """The supports that count for the question's bridging order: on its published ideas, less those
+    a moderator excluded after review of coordinated voting (kept in the database, not counted)."""
+    excluded = _excluded_supporters(question).filter(participant_id=OuterRef("participant_id"))
+    return Support.objects.filter(
+        idea__question=question, idea__moderation_state=ModerationState.PUBLISHED
+    ).exclude(Exists(excluded))
+
+
 def _bridging_key(question: Question) -> str:
-    """A cache key that changes with any new idea, support, withdrawn support or moderated idea."""
+    """A cache key that changes with any new idea, support, withdrawn support or moderated idea, and
+    with any exclusion of coordinated supports (or its undoing)."""
     published = (
         Idea.objects.filter(question=OuterRef("pk"), moderation_state=ModerationState.PUBLISHED)
         .order_by()
@@ -266,8 +284,15 @@ def _bridging_key(question: Question) -> str:
             ideas_last=Subquery(published.annotate(n=Max("id")).values("n")[:1]),
             supports_count=Subquery(published.annotate(n=Sum("supports_count")).values("n")[:1]),
             supports_last=Subquery(supports.annotate(n=Max("id")).values("n")[:1]),
+            excluded=Subquery(
+                _excluded_supporters(OuterRef("pk"))
+                .order_by()
+                .values("case__question")
+                .annotate(n=Sum("id"))
+                .values("n")[:1]
+            ),
         )
-        .values_list("ideas_count", "ideas_last", "supports_count", "supports_last")
+        .values_list("ideas_count", "ideas_last", "supports_count", "supports_last", "excluded")
         .first()
     ) or ()
     return f"engage:bridging:{question.pk}:" + ":".join(str(value or 0) for value in state)
@@ -288,9 +313,7 @@ def question_bridging(question: Question) -> BridgingOrder:
     order = django_cache.get(key)
     if not isinstance(order, BridgingOrder):
         published = Idea.objects.filter(question=question, moderation_state=ModerationState.PUBLISHED)
-        supports = Support.objects.filter(
-            idea__question=question, idea__moderation_state=ModerationState.PUBLISHED
-        )
+        supports = supports_counted(question)
         ideas = list(published.order_by().values_list("pk", "created_at"))
         pairs = np.fromiter(
             chain.from_iterable(supports.order_by().values_list("participant_id", "idea_id")), dtype=np.int64

@@ -194,6 +194,9 @@ class AuditEvent(models.Model):
         DECIDED = "decided", _("Decided")
         APPEALED = "appealed", _("Appealed")
         EXPORTED = "exported", _("Removed content exported")
+        COORDINATED_EXCLUDED = "coord_excl", _("Coordinated votes left out of the analysis")
+        COORDINATED_INCLUDED = "coord_incl", _("Coordinated votes put back into the analysis")
+        COORDINATED_KEPT = "coord_kept", _("Coordinated voting looked at: kept")
 
     kind = models.CharField(max_length=10, choices=Kind.choices)
     case = models.ForeignKey(
@@ -210,3 +213,79 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class CoordinatedVotingCase(models.Model):
+    """A group of new accounts that voted in a conversation, or supported ideas on a question, (nearly)
+    alike and were created close together or from one network: a signal for a moderator, never a verdict.
+
+    Nothing is removed: a moderator may leave the group's votes (or supports) out of the analysis, and
+    put them back. Each account is in at most one case per conversation or question (the detector skips
+    accounts already in one), so the same group is never flagged twice.
+    """
+
+    class Kind(models.TextChoices):
+        CONVERSATION = "conversation", _("Votes in a conversation")
+        QUESTION = "question", _("Supports on a question")
+
+    class State(models.TextChoices):
+        OPEN = "open", _("Waiting for a moderator")
+        EXCLUDED = "excluded", _("Left out of the analysis")
+        KEPT = "kept", _("Looked at: kept in the analysis")
+
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    conversation = models.ForeignKey(
+        "deliberation.Conversation", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    question = models.ForeignKey(
+        "engage.Question", null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    state = models.CharField(max_length=10, choices=State.choices, default=State.OPEN)
+    accounts = models.PositiveIntegerField()
+    # Votes (or supports) the group cast, the number a moderator leaves out by excluding it.
+    votes = models.PositiveIntegerField()
+    similarity = models.FloatField(help_text=_("Lowest similarity of a member to the group's common pattern"))
+    # Counts, times and similarity for the moderator; participant numbers, never personal data.
+    evidence = models.JSONField(default=dict)
+    opened_at = models.DateTimeField()
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["opened_at", "id"]
+        indexes = [models.Index(fields=["state", "opened_at"], name="moderation_coord_queue_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(kind="conversation", conversation__isnull=False, question__isnull=True))
+                | Q(kind="question", question__isnull=False, conversation__isnull=True),
+                name="moderation_coord_case_has_one_place",
+            ),
+            models.CheckConstraint(
+                condition=Q(state__in=["open", "excluded", "kept"]), name="moderation_coord_case_state_valid"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Coordinated voting case #{self.pk}"
+
+    @property
+    def pending(self) -> bool:
+        return self.state == self.State.OPEN
+
+
+class CoordinatedVotingMember(models.Model):
+    """One account in a coordinated-voting case (the resident's light account)."""
+
+    case = models.ForeignKey(CoordinatedVotingCase, on_delete=models.CASCADE, related_name="members")
+    participant = models.ForeignKey("engage.Participant", on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["case", "participant"], name="moderation_coord_member_once")
+        ]
+        indexes = [models.Index(fields=["participant", "case"], name="moderation_coord_member_idx")]
+
+    def __str__(self) -> str:
+        return f"Member {self.participant_id} of coordinated case {self.case_id}"

@@ -8,8 +8,15 @@ from django.db.models import Count, Q, QuerySet
 
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask
+from civicloop.deliberation.models import Statement, Vote
 from civicloop.engage.models import Comment, Idea, ModerationState
-from civicloop.moderation.models import AuditEvent, Decision, ModerationCase, Report
+from civicloop.moderation.models import (
+    AuditEvent,
+    CoordinatedVotingCase,
+    Decision,
+    ModerationCase,
+    Report,
+)
 
 QUEUES = ("all", "urgent", "appeals", "decided")
 PENDING = [ModerationCase.State.OPEN, ModerationCase.State.APPEALED]
@@ -36,12 +43,62 @@ def queue_cases(queue: str = "all") -> QuerySet[ModerationCase]:
 
 
 def queue_counts() -> dict[str, int]:
-    """How many cases wait in each queue (one query)."""
-    return ModerationCase.objects.aggregate(
+    """How many cases wait in each queue (two queries: content cases, coordinated-voting cases)."""
+    counts = ModerationCase.objects.aggregate(
         all=Count("id", filter=_queue_filter("all")),
         urgent=Count("id", filter=_queue_filter("urgent")),
         appeals=Count("id", filter=_queue_filter("appeals")),
     )
+    counts["coordinated"] = CoordinatedVotingCase.objects.filter(
+        state=CoordinatedVotingCase.State.OPEN
+    ).count()
+    return counts
+
+
+def coordinated_cases(*, decided: bool = False) -> QuerySet[CoordinatedVotingCase]:
+    """Coordinated-voting cases waiting for a moderator, oldest first (or the decided ones, newest
+    first), with their conversation or question (one query)."""
+    cases = CoordinatedVotingCase.objects.select_related("conversation", "question", "decided_by")
+    if decided:
+        return cases.exclude(state=CoordinatedVotingCase.State.OPEN).order_by("-decided_at", "-id")
+    return cases.filter(state=CoordinatedVotingCase.State.OPEN).order_by("opened_at", "id")
+
+
+@dataclass(frozen=True)
+class CoordinatedCaseFile:
+    case: CoordinatedVotingCase
+    pattern: list[tuple[str, str]]  # (statement text or idea title, vote), the group's common pattern
+    events: list[AuditEvent]
+
+
+def coordinated_case_file(case_id: int) -> CoordinatedCaseFile:
+    """One coordinated-voting case with its common pattern in words and its history (four queries)."""
+    case = (
+        CoordinatedVotingCase.objects.select_related("conversation", "question__space", "decided_by")
+        .filter(pk=case_id)
+        .first()
+    )
+    if case is None:
+        raise NotFound("No such case.")
+    raw = case.evidence.get("pattern", [])
+    pattern: list[tuple[str, str]] = []
+    if case.conversation_id is not None:
+        texts = dict(
+            Statement.objects.filter(
+                conversation_id=case.conversation_id, external_id__in=[str(item[0]) for item in raw]
+            ).values_list("external_id", "text")
+        )
+        votes = {value: str(label) for value, label in Vote.Value.choices}
+        pattern = [(texts.get(str(item[0]), str(item[0])), votes.get(int(item[1]), "")) for item in raw]
+    else:
+        titles = dict(Idea.objects.filter(pk__in=[int(item[0]) for item in raw]).values_list("pk", "title"))
+        pattern = [(titles.get(int(item[0]), str(item[0])), "") for item in raw]
+    events = list(
+        AuditEvent.objects.filter(detail__coordinated_case=case.pk)
+        .select_related("actor")
+        .order_by("created_at", "id")
+    )
+    return CoordinatedCaseFile(case=case, pattern=pattern, events=events)
 
 
 @dataclass(frozen=True)

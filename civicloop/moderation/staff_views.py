@@ -14,15 +14,15 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability, user_can
 from civicloop.core.errors import NotFound
-from civicloop.moderation import selectors, services
+from civicloop.moderation import coordinated, selectors, services
 from civicloop.moderation.forms import DecisionForm
-from civicloop.moderation.models import ModerationCase, ReasonCode
+from civicloop.moderation.models import CoordinatedVotingCase, ModerationCase, ReasonCode
 from civicloop.moderation.services import DecisionInput
 
 PAGE_SIZE = 50
@@ -156,3 +156,70 @@ def moderation_export(request: HttpRequest) -> HttpResponse:
     stamp = timezone.now().strftime("%Y%m%d")
     response["Content-Disposition"] = f'attachment; filename="moderated-content-{stamp}.csv"'
     return response
+
+
+# ------------------------------------------------------------------------------- coordinated voting
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.MODERATE)
+def coordinated_queue(request: HttpRequest) -> HttpResponse:
+    """Coordinated-voting cases; a POST looks for new ones now (as the background task does)."""
+    if request.method == "POST":
+        opened = coordinated.coordinated_voting_flag()
+        messages.success(
+            request,
+            ngettext(
+                "%(count)d new case of coordinated voting.",
+                "%(count)d new cases of coordinated voting.",
+                len(opened),
+            )
+            % {"count": len(opened)},
+        )
+        return HttpResponseRedirect(reverse("staff:moderation-coordinated"))
+    decided = request.GET.get("decided") == "1"
+    context = {
+        "cases": list(selectors.coordinated_cases(decided=decided)[:PAGE_SIZE]),
+        "decided": decided,
+        "counts": selectors.queue_counts(),
+        "perms_administer": user_can(request.user, Capability.ADMINISTER),
+    }
+    return render(request, "moderation/staff/coordinated_queue.html", context)
+
+
+COORDINATED_ACTIONS = {
+    "exclude": (
+        coordinated.coordinated_case_exclude,
+        gettext_lazy("Their votes are left out of the analysis."),
+    ),
+    "keep": (coordinated.coordinated_case_keep, gettext_lazy("Kept: their votes count.")),
+    "undo": (coordinated.coordinated_case_undo, gettext_lazy("Undone: their votes count again.")),
+}
+
+
+@require_http_methods(["GET", "POST"])
+@capability_required(Capability.MODERATE)
+def coordinated_case(request: HttpRequest, case_id: int) -> HttpResponse:
+    if request.method == "POST":
+        action = COORDINATED_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
+            return HttpResponse(_("Choose an action."), status=400)
+        decide, done = action
+        try:
+            decide(case_id=case_id, moderator=request.user)
+        except CoordinatedVotingCase.DoesNotExist as error:
+            raise Http404("No such case.") from error
+        except coordinated.CoordinatedCaseAlreadyDecided as error:
+            messages.warning(request, error.message)
+        else:
+            messages.success(request, str(done))
+        return HttpResponseRedirect(reverse("staff:moderation-coordinated-case", args=[case_id]))
+    try:
+        file = selectors.coordinated_case_file(case_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    return render(
+        request,
+        "moderation/staff/coordinated_case.html",
+        {"file": file, "case": file.case, "evidence": file.case.evidence},
+    )

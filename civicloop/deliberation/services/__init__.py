@@ -27,7 +27,12 @@ from civicloop.deliberation.services.statements import (
     statement_add,
     statement_moderate,
 )
-from civicloop.deliberation.services.votes import conversation_join, resident_vote, vote_cast
+from civicloop.deliberation.services.votes import (
+    conversation_join,
+    conversation_votes_exclusion_set,
+    resident_vote,
+    vote_cast,
+)
 
 __all__ = [
     "ANALYSES_KEPT",
@@ -45,6 +50,7 @@ __all__ = [
     "conversation_join",
     "conversation_official_response_set",
     "conversation_report_publish",
+    "conversation_votes_exclusion_set",
     "opinion_map_json",
     "polis_import",
     "resident_vote",

@@ -61,7 +61,8 @@ def opinion_map_json(result: OpinionMap, data: ConversationMatrix) -> dict[str, 
 
 
 def conversation_analyse(conversation: Conversation) -> AnalysisResult:
-    """Run the opinion map on the conversation's votes (rejected statements left out) and store it."""
+    """Run the opinion map on the conversation's votes (rejected statements, and participants a moderator
+    excluded after review of coordinated voting, left out) and store it with how many were excluded."""
     data = conversation_matrix(conversation)
     started = time.perf_counter()
     result = analyse(data.matrix, excluded_statements=data.rejected)
@@ -72,6 +73,8 @@ def conversation_analyse(conversation: Conversation) -> AnalysisResult:
         participants=int(result.participants.size),
         statements=len(data.statement_numbers),
         votes=int(data.matrix.nnz),
+        excluded_participants=data.excluded_participants,
+        excluded_votes=data.excluded_votes,
         seconds=round(seconds, 6),
         opinion_map=opinion_map_json(result, data),
     )

@@ -96,3 +96,23 @@ def resident_vote(
         # by a later vote once ANALYSIS_LOST_AFTER has passed).
         transaction.on_commit(partial(conversation_analysis_request, conversation.pk), robust=True)
     return vote
+
+
+def conversation_votes_exclusion_set(
+    *, conversation_id: int, resident_ids: list[int], excluded: bool, now: datetime | None = None
+) -> int:
+    """Leave these residents' votes out of the conversation's analysis (or put them back), after a
+    moderator's review of coordinated voting; the votes are kept. Asks for a new analysis on commit.
+
+    Returns how many participants changed (0 when nothing did: a repeated click changes nothing).
+    """
+    participants = ConversationParticipant.objects.filter(
+        conversation_id=conversation_id, resident_id__in=resident_ids
+    )
+    if excluded:
+        changed = participants.filter(excluded_at__isnull=True).update(excluded_at=now or timezone.now())
+    else:
+        changed = participants.filter(excluded_at__isnull=False).update(excluded_at=None)
+    if changed:
+        transaction.on_commit(partial(conversation_analysis_request, conversation_id), robust=True)
+    return changed

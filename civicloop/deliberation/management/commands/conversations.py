@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.deliberation.models import Conversation
+from civicloop.deliberation.opendata import polis_vote_log_write
 from civicloop.deliberation.selectors import analysis_json, conversation_get, polis_export
 from civicloop.deliberation.services import conversation_analyse, polis_import
 
@@ -17,10 +18,11 @@ BAD_INPUT = 2
 
 class Command(BaseCommand):
     help = (
-        "Opinion-mapping conversations. `import-polis DIR`: a Polis openData folder (comments.csv, "
-        "participants-votes.csv) into a new conversation, whose id is the last line printed. "
-        "`analyze ID [--json]`: run the opinion map and store it; --json prints one JSON object. "
-        "`export ID DIR`: write the Polis openData CSVs (anonymous participant numbers only)."
+        "Opinion-mapping conversations. `import-polis DIR`: a Polis openData folder (comments.csv, and "
+        "votes.csv or else participants-votes.csv) into a new conversation, whose id is the last line "
+        "printed. `analyze ID [--json]`: run the opinion map and store it; --json prints one JSON "
+        "object. `export ID DIR`: write the Polis openData CSVs comments.csv, participants-votes.csv "
+        "and votes.csv (anonymous participant numbers only)."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -94,10 +96,14 @@ class Command(BaseCommand):
     def _export(self, conversation: Conversation, directory: Path) -> None:
         try:
             comments, votes = polis_export(conversation, directory)
+            log = polis_vote_log_write(conversation, directory)
         except OSError as error:
             raise CommandError(
                 _("Cannot write to %(path)s: %(error)s")
                 % {"path": directory, "error": error.strerror or error},
                 returncode=BAD_INPUT,
             ) from error
-        self.stdout.write(_("Wrote %(comments)s and %(votes)s.") % {"comments": comments, "votes": votes})
+        self.stdout.write(
+            _("Wrote %(comments)s, %(votes)s and %(log)s.")
+            % {"comments": comments, "votes": votes, "log": log}
+        )
