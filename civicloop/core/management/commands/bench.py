@@ -3,6 +3,7 @@
 import os
 import platform
 import signal
+import sys
 import tempfile
 import threading
 import warnings
@@ -204,6 +205,24 @@ class Command(BaseCommand):
             help="Mean votes per participant (default 50).",
         )
         opinions.add_argument("--seed", type=int, default=2026, help="Random seed (default 2026).")
+        opinions.add_argument(
+            "--compare",
+            action="store_true",
+            help="Then run red-dwarf's Polis pipeline on the same votes in a child process and add its "
+            'time, peak memory and ARIs as "compare" (exit 2 if red-dwarf cannot be imported).',
+        )
+        opinions.add_argument(
+            "--compare-python",
+            metavar="PATH",
+            help="The interpreter with red-dwarf installed, for --compare (default: this one).",
+        )
+        opinions.add_argument(
+            "--compare-timeout",
+            type=float,
+            default=900.0,
+            metavar="SECONDS",
+            help='Kill red-dwarf after this long and report "timed_out_after" (default 900).',
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
@@ -222,7 +241,7 @@ class Command(BaseCommand):
     def run_opinions(self, options: dict[str, Any]) -> None:
         import json
 
-        from civicloop.deliberation.bench import SHARES, run_opinions
+        from civicloop.deliberation.bench import SHARES, RedDwarfMissing, run_opinions
 
         if options["participants"] < 1 or options["statements"] < 1:
             raise CommandError("--participants and --statements must be at least 1.")
@@ -230,16 +249,28 @@ class Command(BaseCommand):
             raise CommandError(f"--groups must be from {min(SHARES)} to {max(SHARES)}.")
         if options["votes_per_participant"] < 1:
             raise CommandError("--votes-per-participant must be at least 1.")
+        if options["compare_python"] is not None and not options["compare"]:
+            raise CommandError("--compare-python needs --compare.")
+        if options["compare_timeout"] <= 0:
+            raise CommandError("--compare-timeout must be positive.")
+        compare_python = (options["compare_python"] or sys.executable) if options["compare"] else None
         load_average = os.getloadavg()[0]
-        result = run_opinions(
-            participants=options["participants"],
-            statements=options["statements"],
-            groups=options["groups"],
-            votes_per_participant=options["votes_per_participant"],
-            seed=options["seed"],
-        )
+        try:
+            result = run_opinions(
+                participants=options["participants"],
+                statements=options["statements"],
+                groups=options["groups"],
+                votes_per_participant=options["votes_per_participant"],
+                seed=options["seed"],
+                compare_python=compare_python,
+                compare_timeout=options["compare_timeout"],
+            )
+        except RedDwarfMissing as error:
+            raise CommandError(str(error), returncode=2) from error
         result["python"] = platform.python_version()
         result["load_average_before"] = round(load_average, 2)
+        if "compare" in result:  # last, after our own figures
+            result["compare"] = result.pop("compare")
         self.stdout.write(json.dumps(result))
 
     def run_sms(self, options: dict[str, Any]) -> None:
