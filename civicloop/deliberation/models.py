@@ -39,6 +39,10 @@ class Conversation(models.Model):
         max_length=200, blank=True, default="", help_text=_('Where it came from, e.g. "polis:vtaiwan.uberx"')
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # The staff member who opened it at /staff/conversations/new/; none when imported or the demo's.
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Set when votes asked for a new analysis and one is enqueued for then; cleared by the task that
     # runs it. Only the vote that sets it enqueues, so a burst of votes makes one task (debounce).
     analysis_due_at = models.DateTimeField(null=True, blank=True)

@@ -1,6 +1,7 @@
 """Writes for deliberation: importing a Polis export, residents' statements and votes, their moderation,
-the opinion map (re-run by a debounced background task after votes), and the report's publication with
-the city's official response. One module per concern; everything callers use is here."""
+the opinion map (re-run by a debounced background task after votes), the report's publication with
+the city's official response, and staff opening, closing and seeding conversations. One module per
+concern; everything callers use is here."""
 
 from civicloop.deliberation.services.errors import (
     DeliberationInvalid,
@@ -15,6 +16,15 @@ from civicloop.deliberation.services.mapping import (
     conversation_analyse_if_due,
     conversation_analysis_request,
     opinion_map_json,
+)
+from civicloop.deliberation.services.opening import (
+    ENGAGEMENT_CAPABILITIES,
+    SEEDS_MAX,
+    conversation_open,
+    conversation_seeds_add,
+    conversation_status_set,
+    engagement_staff,
+    seed_statements_check,
 )
 from civicloop.deliberation.services.polis import PolisExportInvalid, polis_import
 from civicloop.deliberation.services.publication import (
@@ -37,6 +47,8 @@ from civicloop.deliberation.services.votes import (
 __all__ = [
     "ANALYSES_KEPT",
     "ANALYSIS_LOST_AFTER",
+    "ENGAGEMENT_CAPABILITIES",
+    "SEEDS_MAX",
     "STATEMENTS_PER_PERSON",
     "DeliberationInvalid",
     "DeliberationRefused",
@@ -49,11 +61,16 @@ __all__ = [
     "conversation_answering_check",
     "conversation_join",
     "conversation_official_response_set",
+    "conversation_open",
     "conversation_report_publish",
+    "conversation_seeds_add",
+    "conversation_status_set",
     "conversation_votes_exclusion_set",
+    "engagement_staff",
     "opinion_map_json",
     "polis_import",
     "resident_vote",
+    "seed_statements_check",
     "statement_add",
     "statement_moderate",
     "vote_cast",

@@ -88,3 +88,39 @@ def test_a_resident_adds_a_statement_and_staff_publish_the_report_with_a_respons
     page.goto(f"/conversations/{seattle.pk}/report/")
     page.get_by_text("We will act on what you agreed on.").wait_for()
     assert_accessible(page)
+
+
+def test_staff_open_a_conversation_with_seed_statements_and_close_it(
+    page: Any, live_server: Any, assert_accessible: Any
+) -> None:
+    from civicloop.accounts.models import Role, User
+    from civicloop.conftest import login_in_browser
+    from civicloop.deliberation.models import Conversation
+
+    make_space(title="Parks")
+    staff = User.objects.create_user(username="comms", password="x", role=Role.COMMUNICATIONS)
+    login_in_browser(page, live_server, staff)
+
+    page.goto("/staff/conversations/")
+    page.get_by_role("link", name="Open a conversation").click()
+    page.wait_for_load_state()
+    assert_accessible(page)
+    page.get_by_label("Title").fill("Parks after dark")
+    page.get_by_label("Question or topic put to residents").fill(
+        "What would bring you to your park at night?"
+    )
+    page.get_by_label("Space").select_option(label="Parks (Public)")
+    page.get_by_label("Seed statements").fill("Lights on the paths.\nlights on the paths.")
+    page.get_by_role("button", name="Open the conversation").click()
+    page.wait_for_load_state()
+    page.get_by_text("Line 2 repeats line 1.").first.wait_for()
+    assert_accessible(page)  # the error summary and the field's error
+    page.get_by_label("Seed statements").fill("Lights on the paths.\nA café in every big park.")
+    page.get_by_role("button", name="Open the conversation").click()
+    page.wait_for_load_state()
+    page.get_by_text("Conversation opened with 2 statements").wait_for()
+    assert_accessible(page)
+    page.get_by_role("button", name="Close the conversation").click()
+    page.wait_for_load_state()
+    page.get_by_role("button", name="Reopen the conversation").wait_for()
+    assert Conversation.objects.get().status == Conversation.Status.CLOSED
