@@ -33,6 +33,12 @@ def _process_memos_forgotten() -> None:
     memos_forget()
 
 
+@pytest.fixture(autouse=True)
+def _opendata_root_per_test(settings: Any, tmp_path_factory: Any) -> None:
+    """Each test writes open-data exports to its own folder, never to var/opendata/."""
+    settings.OPENDATA_ROOT = tmp_path_factory.mktemp("opendata")
+
+
 @pytest.fixture(scope="session")
 def chromium() -> Iterator[Any]:
     """Debian's Chromium driven by Playwright; CI must have it, a laptop may skip."""

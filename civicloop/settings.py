@@ -69,12 +69,17 @@ INSTALLED_APPS = [
     "civicloop.moderation",
     "civicloop.assistant",
     "civicloop.deliberation",
+    "civicloop.insights",
+    "civicloop.opendata",
+    "corsheaders",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Before CommonMiddleware: answers preflight and marks open-data and API GETs readable from any origin.
+    "corsheaders.middleware.CorsMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -249,6 +254,20 @@ ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
 SOCIAL_INBOX_POLL_SECONDS = float(os.environ.get("SOCIAL_INBOX_POLL_SECONDS", "120"))
 # The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
 UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
+
+# Open data (issue 14): exports are written under OPENDATA_ROOT, one folder per dataset, and swapped in
+# whole. Aggregates counting fewer than OPENDATA_MIN_CELL people are published empty (k-anonymity).
+OPENDATA_ROOT = Path(os.environ.get("OPENDATA_ROOT", VAR_DIR / "opendata"))
+OPENDATA_MIN_CELL = int(os.environ.get("OPENDATA_MIN_CELL", "10"))
+OPENDATA_PUBLISHER = os.environ.get("OPENDATA_PUBLISHER", "City of Chicago")
+OPENDATA_CONTACT_NAME = os.environ.get("OPENDATA_CONTACT_NAME", "Open Data Team")
+OPENDATA_CONTACT_EMAIL = os.environ.get("OPENDATA_CONTACT_EMAIL", "opendata@civicloop.local")
+OPENDATA_LICENSE = os.environ.get("OPENDATA_LICENSE", "https://opendatacommons.org/licenses/pddl/1-0/")
+# Public reads (open data, the JSON API) may be fetched from any origin's scripts; nothing else.
+CORS_URLS_REGEX = r"^/(api/|data\.json$|resource/|opendata/)"
+CORS_ALLOW_ALL_ORIGINS = True
+CORS_ALLOW_METHODS = ("GET", "HEAD", "OPTIONS")
+CORS_ALLOW_CREDENTIALS = False
 
 # Staff sign-in throttling (django-axes), at /staff/login/ and the admin's login alike: after
 # STAFF_LOGIN_FAILURE_LIMIT failed sign-ins for one username, or from one network address (whichever

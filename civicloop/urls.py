@@ -3,6 +3,7 @@ from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
+from civicloop.api import api_v1
 from civicloop.core.views import healthz
 
 urlpatterns = [
@@ -11,6 +12,9 @@ urlpatterns = [
     path("staff/admin/", admin.site.urls),
     path("staff/", include("civicloop.accounts.urls")),
     path("open311/", include("civicloop.servicerequests.open311_urls")),
+    path("api/v1/", api_v1.urls),
+    path("", include("civicloop.opendata.urls")),
+    path("", include("civicloop.insights.urls")),
     path("", include("civicloop.delivery.webhook_urls")),
     path("", include("civicloop.assistant.webhook_urls")),
     path("", include("civicloop.subscriptions.urls")),

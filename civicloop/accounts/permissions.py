@@ -16,6 +16,8 @@ class Capability(StrEnum):
     ANSWER_RESIDENTS = "answer_residents"  # the staff inbox: texts, web chats, social replies
     # Residents' phone numbers in full (others see the last digits): only roles that must call back.
     VIEW_CONTACT_DETAILS = "view_contact_details"
+    # Refresh the open-data exports now rather than on their schedule.
+    PUBLISH_OPEN_DATA = "publish_open_data"
     ADMINISTER = "administer"
 
 
@@ -29,6 +31,7 @@ ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_SUBSCRIBER_STATS,
             Capability.EDIT_KNOWLEDGE_BASE,
             Capability.ANSWER_RESIDENTS,
+            Capability.PUBLISH_OPEN_DATA,
         }
     ),
     Role.DEPARTMENT: frozenset({Capability.VIEW_CONSOLE, Capability.WORK_SERVICE_QUEUES}),

@@ -48,6 +48,14 @@ def open_data_available(conversation: Conversation) -> bool:
     return conversation.report_published and space is not None and space.visibility == Space.Visibility.PUBLIC
 
 
+def open_data_conversations() -> list[Conversation]:
+    """Every conversation whose data is open, oldest first (the catalogue's conversation datasets)."""
+    candidates = Conversation.objects.select_related("space").filter(
+        report_published_at__isnull=False, space__visibility=Space.Visibility.PUBLIC
+    )
+    return [conversation for conversation in candidates.order_by("id") if open_data_available(conversation)]
+
+
 def open_data_conversation(conversation_id: int) -> Conversation:
     """The conversation if its data is open; NotFound otherwise (as if it did not exist)."""
     conversation = Conversation.objects.select_related("space").filter(pk=conversation_id).first()

@@ -22,7 +22,7 @@ from civicloop.deliberation.models import (
     Statement,
     Vote,
 )
-from civicloop.engage.models import Participant
+from civicloop.engage.models import Participant, Space
 from civicloop.engage.selectors import Viewer, space_readable
 
 POLIS_MODERATED: dict[str, int] = {
@@ -347,3 +347,29 @@ def report_visible(conversation: Conversation, viewer: Viewer) -> bool:
     """The report is the city's to publish: staff see it before, everyone who may see the
     conversation after."""
     return conversation.report_published or viewer.is_staff
+
+
+# ------------------------------------------------------------------------------- public reads (JSON API)
+
+
+def conversation_public_list() -> QuerySet[Conversation]:
+    """Conversations in public spaces (never staff-only, invite-only or unplaced ones), newest first,
+    with `statements_count`: the accepted statements residents vote on (one query)."""
+    return (
+        Conversation.objects.filter(space__visibility=Space.Visibility.PUBLIC)
+        .select_related("space", "question__space")
+        .annotate(
+            statements_count=Count(
+                "statements", filter=Q(statements__moderation=Statement.Moderation.ACCEPTED)
+            )
+        )
+        .order_by("-created_at", "-id")
+    )
+
+
+def conversation_public(conversation_id: int) -> Conversation:
+    """A conversation in a public space; NotFound for any other, as if it did not exist."""
+    conversation = conversation_public_list().filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(_("There is no conversation %(id)s.") % {"id": conversation_id})
+    return conversation

@@ -15,6 +15,11 @@ def community_area_list() -> QuerySet[CommunityArea]:
     return CommunityArea.objects.order_by("name")
 
 
+def community_area_boundaries() -> list[tuple[int, dict[str, object]]]:
+    """Each area's number and GeoJSON boundary (large: read only where a map or export needs them)."""
+    return list(CommunityArea.objects.order_by("number").values_list("number", "boundary"))
+
+
 _AREA_FILLER = {
     "the",
     "community",
@@ -90,3 +95,8 @@ def community_area_for_point(*, latitude: float, longitude: float) -> CommunityA
         if geometry.contains(point):  # type: ignore[attr-defined]
             return CommunityArea.objects.get(pk=pk)
     return None
+
+
+def community_area_with_boundary(slug: str) -> CommunityArea | None:
+    """The community area with this slug, boundary included (the manager leaves it out), or None."""
+    return CommunityArea.objects.defer(None).filter(slug=slug).first()

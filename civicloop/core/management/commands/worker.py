@@ -15,11 +15,13 @@ class Command(BaseCommand):
         from civicloop.assistant.tasks_inbox import social_mentions_schedule
         from civicloop.delivery.tasks import resume_unfinished_sends
         from civicloop.delivery.tasks_digests import digests_schedule
+        from civicloop.opendata.tasks import opendata_schedule
 
         # A worker that died mid-send left deliveries leased and no task to finish them.
         resume_unfinished_sends()
         digests_schedule()  # each digest frequency has its next run waiting
         social_mentions_schedule()  # the staff inbox polls the city's social accounts
+        opendata_schedule()  # open-data exports refresh on each dataset's schedule
         batch = bool(options["batch"])
         backend = settings.TASKS["default"]
         if backend["BACKEND"] == RQ_BACKEND:
