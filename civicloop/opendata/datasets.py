@@ -8,13 +8,14 @@ counts of people below OPENDATA_MIN_CELL are published empty (``suppressed``).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 
 from django.conf import settings
 from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
 
 from civicloop.core.text import contact_details_mask
-from civicloop.opendata.registry import Column, Dataset, Geometry, Row, dataset_register, iso_utc
+from civicloop.opendata.registry import Column, Dataset, Geometry, IsoUtc, Row, dataset_register, iso_utc
 from civicloop.opendata.registry import ColumnType as T
 
 CHUNK = 5000
@@ -30,8 +31,17 @@ def suppressed(count: int | None) -> int | None:
     return count
 
 
+# Every text contact_details_mask could change has an "@", a plus sign or 7 digits (an "x" counts as one,
+# as it does there): a text without them is published as it is, with no call to libphonenumber.
+_SEVEN_DIGITS = re.compile(r"(?:[^0-9xX]*[0-9xX]){7}")
+
+
 def _masked(text: str | None) -> str | None:
-    return contact_details_mask(text) if text else None
+    if not text:
+        return None
+    if "@" in text or "+" in text or "\uff0b" in text or _SEVEN_DIGITS.match(text):
+        return contact_details_mask(text)
+    return text
 
 
 def _suppression_note() -> str:
@@ -69,6 +79,7 @@ def service_request_rows() -> Iterator[Row]:
     duplicate = ServiceRequest.Detailed.DUPLICATE
     requests = (
         ServiceRequest.objects.order_by("requested_at", "id")
+        .annotate(requested=IsoUtc("requested_at"), updated=IsoUtc("updated_at"), closed=IsoUtc("closed_at"))
         .values_list(
             "public_id",
             "service__name",
@@ -77,9 +88,9 @@ def service_request_rows() -> Iterator[Row]:
             "status",
             "detailed_status",
             "channel",
-            "requested_at",
-            "updated_at",
-            "closed_at",
+            "requested",
+            "updated",
+            "closed",
             "parent__public_id",
             "address",
             "community_area__number",
@@ -91,46 +102,15 @@ def service_request_rows() -> Iterator[Row]:
         )
         .iterator(chunk_size=CHUNK)
     )
-    for (
-        number,
-        service,
-        code,
-        department,
-        status,
-        detailed,
-        channel,
-        requested,
-        updated,
-        closed,
-        parent,
-        address,
-        area_number,
-        area,
-        latitude,
-        longitude,
-        description,
-        notes,
-    ) in requests:
+    for row in requests:
         yield (
-            number,
-            service,
-            code,
-            department,
-            status,
-            detailed,
-            channel,
-            iso_utc(requested),
-            iso_utc(updated),
-            iso_utc(closed),
-            detailed == duplicate,
-            parent,
-            _masked(address),
-            area_number,
-            area,
-            latitude,
-            longitude,
-            _masked(description),
-            _masked(notes),
+            *row[:10],
+            row[5] == duplicate,
+            row[10],
+            _masked(row[11]),
+            *row[12:16],
+            _masked(row[16]),
+            _masked(row[17]),
         )
 
 
@@ -484,6 +464,7 @@ dataset_register(
         columns=IDEA_COLUMNS,
         rows=idea_rows,
         temporal_column="created_date",
+        geometry=Geometry.AREA,
     )
 )
 dataset_register(
@@ -591,3 +572,48 @@ for identifier, title, table, columns in (
             available=_has_conversations,
         )
     )
+
+
+# ------------------------------------------------------------------------ participation by area, month
+
+PARTICIPATION_COLUMNS = (
+    Column("community_area_number", T.INTEGER, "Chicago community area number (1–77)", indexed=True),
+    Column("community_area", T.TEXT, "Chicago community area name"),
+    Column("month", T.DATE, "The month (YYYY-MM)", indexed=True),
+    Column(
+        "participants",
+        T.INTEGER,
+        "Residents of the area who posted an idea or comment, supported an idea, voted in a "
+        "conversation or filed a 311 request that month (empty when fewer than k)",
+    ),
+    Column("population_2020", T.INTEGER, "The area's population in the 2020 census"),
+    Column("participants_per_1000", T.NUMBER, "Participants per 1,000 residents (empty when fewer than k)"),
+)
+
+
+def participation_rows() -> Iterator[Row]:
+    from civicloop.insights.selectors import participation_by_area_month
+
+    for row in participation_by_area_month():
+        yield tuple(row)
+
+
+dataset_register(
+    Dataset(
+        identifier="participation-by-area-month",
+        title="Participation by Community Area and Month",
+        description=(
+            "How many residents of each community area took part each month (ideas, comments, "
+            "support, conversation votes, 311 requests), against the area's 2020 population. Counts of "
+            "people only; small counts are left empty."
+        ),
+        keywords=("participation", "community areas", "equity", "engagement"),
+        theme=("participation",),
+        accrual_periodicity="R/P1D",
+        columns=PARTICIPATION_COLUMNS,
+        rows=participation_rows,
+        temporal_column="month",
+        geometry=Geometry.AREA,
+        suppression_note=_suppression_note(),
+    )
+)

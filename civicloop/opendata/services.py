@@ -27,7 +27,7 @@ from shapely.geometry import mapping, shape
 
 from civicloop.opendata.datastore import DatastoreWriter
 from civicloop.opendata.models import DatasetExport
-from civicloop.opendata.registry import Dataset, Geometry, Row, dataset_get, datasets_available
+from civicloop.opendata.registry import ColumnType, Dataset, Geometry, Row, dataset_get, datasets_available
 from civicloop.places.selectors import community_area_boundaries
 
 logger = logging.getLogger(__name__)
@@ -88,22 +88,12 @@ def _geometry_for(dataset: Dataset) -> Callable[[Row], dict[str, Any] | None] | 
     return None
 
 
-def _csv_value(value: object) -> object:
-    """As Socrata and CKAN write CSV: empty for none, lowercase booleans."""
-    if value is None:
-        return ""
-    if value is True:
-        return "true"
-    if value is False:
-        return "false"
-    return value
-
-
 class _Writers:
     """The open files of one export; each row goes to all of them."""
 
     def __init__(self, dataset: Dataset, folder: Path) -> None:
         self.names = dataset.column_names
+        self.booleans = [i for i, column in enumerate(dataset.columns) if column.type == ColumnType.BOOLEAN]
         self.handles: list[IO[Any]] = []
         self.csv_file = self._open(folder / FORMATS["csv"], "w", newline="", encoding="utf-8")
         self.csv = csv.writer(self.csv_file)
@@ -122,8 +112,20 @@ class _Writers:
         self.handles.append(handle)
         return handle
 
+    def _csv_row(self, row: Row) -> list[object]:
+        """As Socrata and CKAN write CSV: lowercase booleans."""
+        values: list[object] = list(row)
+        for index in self.booleans:
+            value = values[index]
+            if value is not None:
+                values[index] = "true" if value else "false"
+        return values
+
     def write(self, rows: list[Row]) -> None:
-        self.csv.writerows([_csv_value(value) for value in row] for row in rows)
+        if self.booleans:
+            self.csv.writerows(self._csv_row(row) for row in rows)
+        else:
+            self.csv.writerows(rows)  # the csv module writes None as an empty field
         separator = b",\n" if self.count else b"\n"
         items = [dict(zip(self.names, row, strict=True)) for row in rows]
         self.json.write(separator + b",\n".join(orjson.dumps(item) for item in items))

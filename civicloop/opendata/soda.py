@@ -25,6 +25,7 @@ from civicloop.opendata.soql import (
     Comparison,
     Condition,
     QueryInvalid,
+    SelectColumn,
     column_resolve,
     order_parse,
     select_parse,
@@ -78,7 +79,10 @@ def _query(dataset: Dataset, request: HttpRequest) -> DatastoreQuery:
         parts.append(where_parse(dataset, where))
     if q := get("$q", "").strip():
         parts.append(full_text(dataset, q))
-    select = select_parse(dataset, selected) if (selected := get("$select", "").strip()) else None
+    if selected := get("$select", "").strip():
+        select = select_parse(dataset, selected)
+    else:  # Socrata leaves its row id out unless asked for (":id")
+        select = tuple(SelectColumn(column, column.name) for column in dataset.columns)
     order = order_parse(dataset, ordered) if (ordered := get("$order", "").strip()) else ()
     return DatastoreQuery(
         condition=conditions_join(*parts),

@@ -1,4 +1,4 @@
-from django.urls import path, re_path
+from django.urls import include, path, re_path
 
 from civicloop.opendata import staff_views, views
 
@@ -13,6 +13,8 @@ urlpatterns = [
         views.dataset_download,
         name="download",
     ),
+    # CKAN's action API (/api/3/action/…) and Socrata-style /resource/<dataset>.json|csv
+    path("", include("civicloop.opendata.api_urls")),
     path("staff/opendata/", staff_views.exports_overview, name="staff"),
     path("staff/opendata/refresh/", staff_views.exports_refresh, name="staff_refresh"),
 ]

@@ -17,7 +17,7 @@ import statistics
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
@@ -72,16 +72,17 @@ class LoadedRequests:
     seconds: float
 
 
-def requests_generate(count: int) -> LoadedRequests:
-    """Insert `count` service requests and their status changes inside the database (set-based)."""
+def requests_generate(count: int, *, until: datetime | None = None, span: timedelta = SPAN) -> LoadedRequests:
+    """Insert `count` service requests and their status changes inside the database (set-based), filed
+    evenly over the `span` before `until` (default: now)."""
     started = time.perf_counter()
     topics_ensure()
     community_areas_load()
     services_load()
     sql = SQL_DIALECTS[connection.vendor]
-    now = int(timezone.now().timestamp())
+    now = int((until or timezone.now()).timestamp())
     first_id = (ServiceRequest.objects.order_by("-id").values_list("id", flat=True).first() or 0) + 1
-    span_seconds = int(SPAN.total_seconds())
+    span_seconds = int(span.total_seconds())
 
     def moment(seconds: str) -> str:
         return sql["moment"].format(seconds=seconds)

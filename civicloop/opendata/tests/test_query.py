@@ -4,6 +4,7 @@ semantics), indexes are used, pages are stable, nothing from the caller becomes 
 import random
 import re
 import sqlite3
+from typing import Any
 
 import pytest
 from hypothesis import HealthCheck, given
@@ -64,7 +65,7 @@ SYNTHETIC = Dataset(
 )
 ROWS = synthetic_rows()
 # As the datastore holds them: _id from 1, booleans 0/1.
-STORED = [
+STORED: list[dict[str, Any]] = [
     {
         "_id": number,
         **{name: int(v) if isinstance(v, bool) else v for name, v in zip(NAMES, row, strict=True)},

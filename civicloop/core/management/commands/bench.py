@@ -224,6 +224,15 @@ class Command(BaseCommand):
             help='Kill red-dwarf after this long and report "timed_out_after" (default 900).',
         )
 
+        opendata = suites.add_parser(
+            "opendata",
+            help="Load N service requests, export the 311 dataset in every format (a fresh process: time "
+            "and peak RSS), time filtered datastore_search and /resource/ queries and the insights page; "
+            "prints one JSON line.",
+        )
+        opendata.add_argument("--count", type=int, default=1_000_000, help="Service requests to load.")
+        opendata.add_argument("--repeat", type=int, default=30, help="Timed requests per query (default 30).")
+
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
             self.run_pages(count=options["count"], repeat=options["repeat"], verbosity=options["verbosity"])
@@ -237,6 +246,23 @@ class Command(BaseCommand):
             self.run_sms(options)
         elif options["suite"] == "opinions":
             self.run_opinions(options)
+        elif options["suite"] == "opendata":
+            self.run_opendata(options)
+
+    def run_opendata(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.opendata.bench import run_opendata
+
+        if options["count"] < 1 or options["repeat"] < 1:
+            raise CommandError("--count and --repeat must be at least 1.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        load_average = os.getloadavg()[0]
+        with override_settings(DEBUG=False), sigterm_as_interrupt(), throwaway_database(options["verbosity"]):
+            result = run_opendata(count=options["count"], repeat=options["repeat"])
+            result |= machine_facts()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
 
     def run_opinions(self, options: dict[str, Any]) -> None:
         import json

@@ -15,6 +15,7 @@ class Command(BaseCommand):
         from civicloop.assistant.tasks_inbox import social_mentions_schedule
         from civicloop.delivery.tasks import resume_unfinished_sends
         from civicloop.delivery.tasks_digests import digests_schedule
+        from civicloop.insights.tasks import insights_schedule
         from civicloop.opendata.tasks import opendata_schedule
 
         # A worker that died mid-send left deliveries leased and no task to finish them.
@@ -22,6 +23,7 @@ class Command(BaseCommand):
         digests_schedule()  # each digest frequency has its next run waiting
         social_mentions_schedule()  # the staff inbox polls the city's social accounts
         opendata_schedule()  # open-data exports refresh on each dataset's schedule
+        insights_schedule()  # the dashboards' figures are recomputed every hour
         batch = bool(options["batch"])
         backend = settings.TASKS["default"]
         if backend["BACKEND"] == RQ_BACKEND:
