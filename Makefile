@@ -34,8 +34,10 @@ run: demo
 	$(DEMO_ENV) $(BIN)/civicloop worker & \
 	$(DEMO_ENV) $(BIN)/civicloop runserver --noreload $(HOST):$(PORT)
 
+# In parallel, one worker per CPU (pytest-xdist); a file's tests stay together (their fixtures are shared).
+TEST_WORKERS ?= auto
 test: install
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check civicloop

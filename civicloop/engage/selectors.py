@@ -185,6 +185,9 @@ def question_ideas(*, question: Question, viewer: Viewer, sort: str) -> QuerySet
             area_name=Subquery(
                 CommunityArea.objects.filter(pk=OuterRef("community_area_id")).order_by().values("name")[:1]
             ),
+            area_slug=Subquery(
+                CommunityArea.objects.filter(pk=OuterRef("community_area_id")).order_by().values("slug")[:1]
+            ),
         )
     )
     if sort == "newest":

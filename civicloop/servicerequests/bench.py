@@ -47,7 +47,9 @@ PREFERRED_SERVICE = "Pothole in Street Complaint"
 SINGLE_IDS = 1000  # distinct ids the single-request endpoint cycles through
 UNCACHED_WINDOWS = 5000  # distinct lists, over twice what the "open311" cache keeps
 INFORMATIONAL = {"requests_uncached"}  # measured and printed, not held to the targets
-AREA_SLOTS = 80  # n % 80 picks one of the 77 areas, or none for the last 3 slots
+# (n / 10) % 80 picks one of the 77 areas, or none for the last 3 slots; by n / 10 so that the area is
+# independent of n % 10, which decides open or closed (every area has both).
+AREA_SLOTS = 80
 
 # A request's public number, "YY-00000042", from its filing time and id.
 PUBLIC_ID_SQL = {
@@ -123,7 +125,7 @@ def requests_generate(count: int, *, until: datetime | None = None, span: timede
         f"FROM (SELECT n, n + {first_id - 1} AS id, {now - span_seconds} + n * {span_seconds} / "  # noqa: S608
         f"{int(count)} AS t FROM seq) AS r "
         "JOIN services AS s ON s.k = r.n %% (SELECT COUNT(*) FROM services) "
-        f"LEFT JOIN areas AS a ON a.k = r.n %% {AREA_SLOTS}"
+        f"LEFT JOIN areas AS a ON a.k = (r.n / 10) %% {AREA_SLOTS}"
     )
     requests = f"FROM {_table(ServiceRequest)} WHERE id >= %s"
     with transaction.atomic():

@@ -2,6 +2,7 @@ import json
 
 import pytest
 from django.core.management import call_command
+from django.db.models import Count
 
 from civicloop.core.loadtest import SERVERS, Measurement
 from civicloop.servicerequests import bench
@@ -51,7 +52,13 @@ def test_the_loaded_requests_look_like_the_citys(transactional_db):
     assert requests.filter(closed_at__isnull=False).count() == 140
     # spread over the real services in turn, and the 77 areas with a few requests outside any
     assert requests.values("service").distinct().count() == min(200, Service.objects.count())
-    assert requests.filter(community_area__isnull=True).count() == sum(n % 80 >= 77 for n in range(1, 201))
+    no_area = sum((n // 10) % 80 >= 77 for n in range(1, 201))
+    assert requests.filter(community_area__isnull=True).count() == no_area
+    # an area's requests are not all open or all closed (the area does not follow n % 10)
+    statuses_by_area = requests.values("community_area").annotate(
+        kinds=Count("status", distinct=True), requests=Count("id")
+    )
+    assert all(row["kinds"] == 2 for row in statuses_by_area if row["requests"] >= 4)
     # every request was opened, and the closed ones were closed, on the timeline
     assert loaded.status_changes == StatusChange.objects.count() == 200 + 140
     newest = requests.first()
