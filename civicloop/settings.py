@@ -259,6 +259,8 @@ UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
 # whole. Aggregates counting fewer than OPENDATA_MIN_CELL people are published empty (k-anonymity).
 OPENDATA_ROOT = Path(os.environ.get("OPENDATA_ROOT", VAR_DIR / "opendata"))
 OPENDATA_MIN_CELL = int(os.environ.get("OPENDATA_MIN_CELL", "10"))
+# Processes that write a large dataset's CSV side by side (datasets of 50,000 rows or more).
+OPENDATA_EXPORT_PROCESSES = int(os.environ.get("OPENDATA_EXPORT_PROCESSES", str(os.cpu_count() or 1)))
 OPENDATA_PUBLISHER = os.environ.get("OPENDATA_PUBLISHER", "City of Chicago")
 OPENDATA_CONTACT_NAME = os.environ.get("OPENDATA_CONTACT_NAME", "Open Data Team")
 OPENDATA_CONTACT_EMAIL = os.environ.get("OPENDATA_CONTACT_EMAIL", "opendata@civicloop.local")

@@ -126,5 +126,5 @@ def data_dictionary(dataset: Dataset) -> dict[str, Any]:
             for column in dataset.columns
         ],
         "missingValues": [""],
-        "notes": dataset.suppression_note,
+        "notes": dataset.suppression_text,
     }

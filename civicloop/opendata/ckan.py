@@ -24,11 +24,11 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from civicloop.core.errors import DomainError, NotFound
+from civicloop.opendata.datastore import FORMATS
 from civicloop.opendata.models import DatasetExport
 from civicloop.opendata.query import DatastoreQuery, conditions_join, datastore_query, full_text
 from civicloop.opendata.registry import Column, ColumnType, Dataset, dataset_get, datasets_available
 from civicloop.opendata.selectors import datastore_path, export_current, exports_by_identifier
-from civicloop.opendata.services import FORMATS
 from civicloop.opendata.soql import (
     ROW_ID,
     Condition,

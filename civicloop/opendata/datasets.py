@@ -8,15 +8,38 @@ counts of people below OPENDATA_MIN_CELL are published empty (``suppressed``).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
+from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, Min, OuterRef, Q, Subquery
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    Exists,
+    Min,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
-from civicloop.core.text import contact_details_mask
-from civicloop.opendata.registry import Column, Dataset, Geometry, IsoUtc, Row, dataset_register, iso_utc
+from civicloop.core.text import contact_details_mask, may_hold_contact_details
+from civicloop.opendata.registry import (
+    Column,
+    Coordinate,
+    Dataset,
+    Geometry,
+    IsoUtc,
+    Row,
+    dataset_get,
+    dataset_register,
+    iso_utc,
+)
 from civicloop.opendata.registry import ColumnType as T
+from civicloop.opendata.tables import TableQuery, table_rows
 
 CHUNK = 5000
 SUPPRESSION_NOTE = (
@@ -31,21 +54,11 @@ def suppressed(count: int | None) -> int | None:
     return count
 
 
-# Every text contact_details_mask could change has an "@", a plus sign or 7 digits (an "x" counts as one,
-# as it does there): a text without them is published as it is, with no call to libphonenumber.
-_SEVEN_DIGITS = re.compile(r"(?:[^0-9xX]*[0-9xX]){7}")
-
-
 def _masked(text: str | None) -> str | None:
+    """Residents' text as published; libphonenumber runs only when the text may hold a number."""
     if not text:
         return None
-    if "@" in text or "+" in text or "\uff0b" in text or _SEVEN_DIGITS.match(text):
-        return contact_details_mask(text)
-    return text
-
-
-def _suppression_note() -> str:
-    return SUPPRESSION_NOTE.format(k=settings.OPENDATA_MIN_CELL)
+    return contact_details_mask(text) if may_hold_contact_details(text) else text
 
 
 # ------------------------------------------------------------------------------------- 311 requests
@@ -73,45 +86,63 @@ SERVICE_REQUEST_COLUMNS = (
 )
 
 
-def service_request_rows() -> Iterator[Row]:
+def _service_requests() -> QuerySet[Any]:
     from civicloop.servicerequests.models import ServiceRequest
 
-    duplicate = ServiceRequest.Detailed.DUPLICATE
-    requests = (
-        ServiceRequest.objects.order_by("requested_at", "id")
-        .annotate(requested=IsoUtc("requested_at"), updated=IsoUtc("updated_at"), closed=IsoUtc("closed_at"))
-        .values_list(
-            "public_id",
-            "service__name",
-            "service__code",
-            "service__department",
+    return ServiceRequest.objects.annotate(
+        requested=IsoUtc("requested_at"),
+        updated=IsoUtc("updated_at"),
+        closed=IsoUtc("closed_at"),
+        is_duplicate=Case(
+            When(detailed_status=ServiceRequest.Detailed.DUPLICATE, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        ),
+        # Six decimals (about 10 cm): the same digits whichever database or format writes them.
+        latitude_published=Coordinate("latitude"),
+        longitude_published=Coordinate("longitude"),
+    )
+
+
+SERVICE_REQUEST_TABLE = TableQuery(
+    queryset=_service_requests,
+    fields=(
+        "public_id",
+        "service__name",
+        "service__code",
+        "service__department",
+        "status",
+        "detailed_status",
+        "channel",
+        "requested",
+        "updated",
+        "closed",
+        "is_duplicate",
+        "parent__public_id",
+        "address",
+        "community_area__number",
+        "community_area__name",
+        "latitude_published",
+        "longitude_published",
+        "description",
+        "status_notes",
+    ),
+    order=("requested_at", "id"),
+    masked=frozenset({"street_address", "description", "status_notes"}),
+    may_hold_contact_details="may_hold_contact_details",
+    plain=frozenset(
+        {
+            "sr_number",
             "status",
             "detailed_status",
-            "channel",
-            "requested",
-            "updated",
-            "closed",
-            "parent__public_id",
-            "address",
-            "community_area__number",
-            "community_area__name",
-            "latitude",
-            "longitude",
-            "description",
-            "status_notes",
-        )
-        .iterator(chunk_size=CHUNK)
-    )
-    for row in requests:
-        yield (
-            *row[:10],
-            row[5] == duplicate,
-            row[10],
-            _masked(row[11]),
-            *row[12:16],
-            _masked(row[16]),
-            _masked(row[17]),
-        )
+            "origin",
+            "created_date",
+            "last_modified_date",
+            "closed_date",
+            "parent_sr_number",
+        }
+    ),
+)
 
 
 dataset_register(
@@ -127,7 +158,8 @@ dataset_register(
         theme=("service-requests",),
         accrual_periodicity="R/PT1H",
         columns=SERVICE_REQUEST_COLUMNS,
-        rows=service_request_rows,
+        rows=lambda: table_rows(dataset_get("311-service-requests")),
+        table=SERVICE_REQUEST_TABLE,
         temporal_column="created_date",
         geometry=Geometry.POINT,
     )
@@ -322,7 +354,7 @@ dataset_register(
         columns=REACH_COLUMNS,
         rows=reach_rows,
         temporal_column="first_sent",
-        suppression_note=_suppression_note(),
+        suppression_note=SUPPRESSION_NOTE,
     )
 )
 
@@ -614,6 +646,6 @@ dataset_register(
         rows=participation_rows,
         temporal_column="month",
         geometry=Geometry.AREA,
-        suppression_note=_suppression_note(),
+        suppression_note=SUPPRESSION_NOTE,
     )
 )

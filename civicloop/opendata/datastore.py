@@ -19,6 +19,9 @@ from pathlib import Path
 from civicloop.opendata.registry import Column, ColumnType, Row
 
 TABLE = "rows"
+# An export's files: one per download format, and this datastore.
+FORMATS = {"csv": "data.csv", "json": "data.json", "geojson": "data.geojson"}
+DATASTORE_FILE = "datastore.sqlite3"
 SQLITE_TYPES = {
     ColumnType.TEXT: "TEXT",
     ColumnType.TIMESTAMP: "TEXT",

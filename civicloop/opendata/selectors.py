@@ -7,9 +7,9 @@ from pathlib import Path
 from django.conf import settings
 
 from civicloop.core.errors import NotFound
+from civicloop.opendata.datastore import DATASTORE_FILE, FORMATS
 from civicloop.opendata.models import DatasetExport
 from civicloop.opendata.registry import Dataset
-from civicloop.opendata.services import DATASTORE_FILE, FORMATS
 
 
 def export_current(identifier: str) -> DatasetExport | None:

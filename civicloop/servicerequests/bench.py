@@ -65,6 +65,7 @@ DESCRIPTIONS = [
     "",
 ]
 STREETS = ["S Halsted St", "W 18th St", "N Milwaukee Ave", "W Madison St", "S Ashland Ave", "N Clark St"]
+CLOSING_NOTE = "Completed by the crew"
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def requests_generate(count: int, *, until: datetime | None = None, span: timede
         ("service_id", "s.id", []),
         ("status", f"CASE WHEN {closed} THEN 'closed' ELSE 'open' END", []),
         ("detailed_status", sql_case("r.n", detailed), []),
-        ("status_notes", f"CASE WHEN {closed} THEN 'Completed by the crew' ELSE '' END", []),
+        ("status_notes", f"CASE WHEN {closed} THEN '{CLOSING_NOTE}' ELSE '' END", []),
         ("description", sql_case("r.n", DESCRIPTIONS), []),
         ("latitude", "41.65 + (r.n %% 3701) * 0.0001", []),
         ("longitude", "-87.85 + (r.n * 7 %% 2903) * 0.0001", []),

@@ -161,6 +161,10 @@ class ServiceRequest(models.Model):
     updated_at = models.DateTimeField(db_index=True)
     expected_at = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Set by the database on every write (triggers, migration 0005), never by Python: False only when
+    # no public text (description, status notes, address) can hold an email address or phone number,
+    # so open data lets the database publish those rows as they are.
+    may_hold_contact_details = models.BooleanField(default=True, editable=False)
 
     class Meta:
         ordering = ["-requested_at", "-id"]

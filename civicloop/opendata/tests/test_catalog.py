@@ -86,3 +86,12 @@ def test_data_json_validates_and_lists_every_dataset_with_its_schedule(client, d
 
 def test_a_dataset_never_exported_is_not_in_data_json(client):
     assert client.get("/data.json").json()["dataset"] == []
+
+
+def test_the_suppression_note_names_the_citys_k_as_it_is_now(settings):
+    from civicloop.opendata.registry import dataset_get
+
+    settings.OPENDATA_MIN_CELL = 25
+    assert "fewer than 25 people" in dataset_get("delivery-reach").suppression_text
+    settings.OPENDATA_MIN_CELL = 10
+    assert "fewer than 10 people" in dataset_get("delivery-reach").suppression_text

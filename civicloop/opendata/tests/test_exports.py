@@ -1,5 +1,4 @@
 import csv
-import dataclasses
 import io
 import json
 import sqlite3
@@ -9,6 +8,7 @@ import pytest
 from django.utils import timezone
 
 from civicloop.opendata import registry
+from civicloop.opendata import services as opendata_services
 from civicloop.opendata.models import DatasetExport
 from civicloop.opendata.selectors import export_file, export_folder
 from civicloop.opendata.services import (
@@ -83,16 +83,24 @@ def test_a_new_refresh_swaps_in_a_new_folder_and_removes_older_ones(services):
     assert remaining == sorted(folders[-2:])
 
 
-def test_a_failed_refresh_leaves_the_previous_export_served(services, monkeypatch):
+@pytest.mark.parametrize("failing_pass", ["csv", "other-formats"])
+def test_a_failed_refresh_leaves_the_previous_export_served(services, monkeypatch, failing_pass):
     file_request(services)
     before = dataset_refresh(identifier=REQUESTS)
-    dataset = registry.dataset_get(REQUESTS)
+    table_rows, table_csv_write = opendata_services.table_rows, opendata_services.table_csv_write
 
-    def broken_rows():  # type: ignore[no-untyped-def]
-        yield from dataset.rows()
+    def broken_rows(*args, **kwargs):  # type: ignore[no-untyped-def]
+        yield from table_rows(*args, **kwargs)
         raise RuntimeError("database went away")
 
-    monkeypatch.setitem(registry._REGISTRY, REQUESTS, dataclasses.replace(dataset, rows=broken_rows))
+    def broken_csv(*args, **kwargs):  # type: ignore[no-untyped-def]
+        table_csv_write(*args, **kwargs)
+        raise RuntimeError("database went away")
+
+    if failing_pass == "csv":
+        monkeypatch.setattr(opendata_services, "table_csv_write", broken_csv)
+    else:
+        monkeypatch.setattr(opendata_services, "table_rows", broken_rows)
     with pytest.raises(RuntimeError):
         dataset_refresh(identifier=REQUESTS)
     after = DatasetExport.objects.get(identifier=REQUESTS)
