@@ -19,7 +19,15 @@ $(BIN)/civicloop: $(UV) pyproject.toml uv.lock
 
 install: $(BIN)/civicloop
 
-demo: install
+# The demo's own settings, so that `.venv/bin/civicloop <command>` works without typing DEBUG=1.
+# Written once; an existing .env (yours) is left alone.
+.env:
+	@printf '%s\n' "# Written by make run for the local demo (see .env.example). Not for production." \
+	  "DEBUG=1" "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
+	  "EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend" > $@
+	@echo "Wrote .env for the demo (DEBUG=1, a generated SECRET_KEY)."
+
+demo: install .env
 	DEBUG=1 $(BIN)/civicloop migrate --noinput
 	DEBUG=1 $(BIN)/civicloop demo
 

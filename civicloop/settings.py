@@ -1,4 +1,9 @@
-"""Settings come from environment variables; defaults suit a local demo (see .env.example)."""
+"""Settings come from environment variables; defaults suit a local demo (see .env.example).
+
+A ``.env`` file at the checkout's root (``make run`` writes one for the demo) is read first, without
+overriding what the environment already says; ``CIVICLOOP_ENV_FILE`` names another file, or none when
+empty (the test suite's choice, so a demo's file never changes a test run).
+"""
 
 import os
 from datetime import timedelta
@@ -8,9 +13,13 @@ import dj_database_url
 from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from dotenv import load_dotenv
 
 BASE_DIR = Path(__file__).resolve().parent
 PROJECT_DIR = BASE_DIR.parent
+ENV_FILE = os.environ.get("CIVICLOOP_ENV_FILE", str(PROJECT_DIR / ".env"))
+if ENV_FILE:
+    load_dotenv(ENV_FILE, override=False)
 VAR_DIR = Path(os.environ.get("CIVICLOOP_VAR_DIR", PROJECT_DIR / "var"))
 
 

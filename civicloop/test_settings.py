@@ -2,6 +2,8 @@
 
 import os
 
+# A demo's .env (make run writes one) never changes a test run, nor the processes tests start.
+os.environ["CIVICLOOP_ENV_FILE"] = ""
 os.environ.setdefault("SECRET_KEY", "test-secret-key-" + "x" * 40)
 os.environ.setdefault("ALLOWED_HOSTS", "testserver,localhost,127.0.0.1")
 os.environ.setdefault("SECURE_COOKIES", "0")
