@@ -3,6 +3,8 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from civicloop.core.health import readiness
+
 
 @never_cache
 @require_GET
@@ -15,3 +17,12 @@ def healthz(request: HttpRequest) -> JsonResponse:
     except Exception:
         return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})
+
+
+@never_cache
+@require_GET
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness: 200 when the database, the cache and the task queue answer; 503 naming what did not."""
+    state = readiness()
+    body = {"status": "ok" if state.ready else "error", "checks": state.checks, "tasks": state.tasks}
+    return JsonResponse(body, status=200 if state.ready else 503)

@@ -18,3 +18,45 @@ def test_healthz_answers_503_when_the_database_does_not(client):
         response = client.get("/healthz")
 
     assert response.status_code == 503
+
+
+@pytest.mark.django_db
+def test_readyz_answers_200_with_the_queue_it_sees(client):
+    from civicloop.opendata.tasks import refresh_all_datasets
+
+    refresh_all_datasets.enqueue()
+    response = client.get("/readyz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert body["checks"] == {"database": "ok", "cache": "ok", "tasks": "ok"}
+    assert body["tasks"]["backend"] == "database" and body["tasks"]["ready"] == 1
+    assert body["tasks"]["oldest_ready_seconds"] >= 0
+    assert response["Cache-Control"].startswith("max-age=0")
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_naming_a_cache_it_cannot_reach(client, settings):
+    # A real Redis client against a port nothing listens on: the connection is refused.
+    settings.CACHES = {
+        **settings.CACHES,
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:9/0",
+        },
+    }
+    response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"] == {"database": "ok", "cache": "unavailable", "tasks": "ok"}
+
+
+@pytest.mark.django_db
+def test_readyz_answers_503_when_the_database_does_not(client):
+    with mock.patch("civicloop.core.health.connection.cursor", side_effect=OperationalError("down")):
+        response = client.get("/readyz")
+
+    assert response.status_code == 503
+    assert response.json()["checks"]["database"] == "unavailable"
+    assert "down" not in response.content.decode()
