@@ -173,16 +173,34 @@ if TASKS["default"]["BACKEND"] == TASK_BACKEND_PATHS["rq"]:
     INSTALLED_APPS += ["django_rq", "django_tasks_rq"]
 
 # "default" holds rate-limit counters; "open311" holds rendered Open311 lists, keyed by the requests'
-# version so they are never stale (servicerequests/open311_cache.py). Both per process.
-CACHES = {
-    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-    "open311": {
-        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
-        "LOCATION": "open311",
-        "TIMEOUT": 600,
-        "OPTIONS": {"MAX_ENTRIES": 2000},
-    },
-}
+# version so they are never stale (servicerequests/open311_cache.py). Per process, unless CACHE_URL
+# names a Redis server: then both are shared by every web process (production: the rate limits count
+# each client once, whichever process answers it).
+CACHE_URL = os.environ.get("CACHE_URL", "")
+if CACHE_URL:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "civicloop",
+        },
+        "open311": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": CACHE_URL,
+            "KEY_PREFIX": "civicloop-open311",
+            "TIMEOUT": 600,
+        },
+    }
+else:
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "open311": {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "open311",
+            "TIMEOUT": 600,
+            "OPTIONS": {"MAX_ENTRIES": 2000},
+        },
+    }
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]

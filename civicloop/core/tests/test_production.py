@@ -68,3 +68,29 @@ def test_static_files_are_served_hashed_and_cached_for_a_year(tmp_path, settings
     assert response.status_code == 200
     assert "immutable" in response["Cache-Control"] and "max-age=315360000" in response["Cache-Control"]
     assert response.get("Content-Encoding") == "gzip"
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="REDIS_URL is not set (CI starts a Redis server)")
+def test_with_cache_url_the_rate_limits_are_counted_across_processes():
+    scope = f"test-{secrets.token_hex(6)}"
+    count_twice = (
+        "import django; django.setup(); from civicloop.core.throttling import rate_limit_exceeded; "
+        f"print([rate_limit_exceeded(scope='{scope}', subject='resident', limit=3, window_seconds=60) "
+        "for _ in range(2)])"
+    )
+    environment = {
+        **production_environment(),
+        "DJANGO_SETTINGS_MODULE": "civicloop.settings",
+        "CACHE_URL": os.environ["REDIS_URL"],
+    }
+
+    def run() -> str:
+        result = subprocess.run(
+            [sys.executable, "-c", count_twice], env=environment, capture_output=True, text=True, check=False
+        )
+        assert result.returncode == 0, result.stderr
+        return result.stdout.strip()
+
+    # Two web processes, two requests each: the fourth is over the limit of three.
+    assert run() == "[False, False]"
+    assert run() == "[False, True]"
