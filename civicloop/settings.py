@@ -84,6 +84,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: each request's id on every log line it causes, and its one log line (core/logs.py).
+    "civicloop.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
@@ -378,11 +380,29 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 # Every log line goes through one handler whose filter blanks signed links and secrets
 # (core/log_redaction.py): Django's request lines and errors and the web servers' access logs are routed
 # to it instead of their own handlers.
+# LOG_FORMAT=json (production): one JSON object per line with the request's id (core/logs.py); the
+# default is plain text. LOG_REQUESTS: one line per request (on by default with JSON). Either way,
+# email addresses and phone numbers are masked in every line.
+LOG_FORMAT = os.environ.get("LOG_FORMAT", "text").strip().lower()
+if LOG_FORMAT not in {"text", "json"}:
+    raise ImproperlyConfigured("LOG_FORMAT must be 'text' or 'json'.")
+LOG_REQUESTS = env_bool("LOG_REQUESTS", LOG_FORMAT == "json")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_secrets": {"()": "civicloop.core.log_redaction.RedactSecrets"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["redact_secrets"]}},
+    "filters": {
+        "request_id": {"()": "civicloop.core.logs.RequestIdFilter"},
+        "redact_secrets": {"()": "civicloop.core.log_redaction.RedactSecrets"},
+        "mask_contact_details": {"()": "civicloop.core.logs.MaskContactDetails"},
+    },
+    "formatters": {"json": {"()": "civicloop.core.logs.JsonFormatter"}},
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "filters": ["request_id", "redact_secrets", "mask_contact_details"],
+            **({"formatter": "json"} if LOG_FORMAT == "json" else {}),
+        }
+    },
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {
         name: {"handlers": [], "propagate": True}
