@@ -380,6 +380,11 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 # Every log line goes through one handler whose filter blanks signed links and secrets
 # (core/log_redaction.py): Django's request lines and errors and the web servers' access logs are routed
 # to it instead of their own handlers.
+# /metrics (Prometheus) answers a scraper with this bearer token, or from these networks (CIDR, by
+# REMOTE_ADDR); with neither set it does not exist.
+METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")
+METRICS_ALLOWED_NETWORKS = env_list("METRICS_ALLOWED_NETWORKS")
+
 # LOG_FORMAT=json (production): one JSON object per line with the request's id (core/logs.py); the
 # default is plain text. LOG_REQUESTS: one line per request (on by default with JSON). Either way,
 # email addresses and phone numbers are masked in every line.

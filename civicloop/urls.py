@@ -4,11 +4,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicloop.api import api_v1
-from civicloop.core.views import healthz, readyz
+from civicloop.core.views import healthz, metrics, readyz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("readyz", readyz, name="readyz"),
+    path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/admin/", admin.site.urls),
     path("staff/", include("civicloop.accounts.urls")),

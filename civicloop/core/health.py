@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,6 +17,8 @@ from django.conf import settings
 from django.core.cache import caches
 from django.db import connection
 from django.utils import timezone
+from prometheus_client.core import GaugeMetricFamily
+from prometheus_client.metrics_core import Metric
 
 logger = logging.getLogger(__name__)
 
@@ -85,3 +87,18 @@ def readiness() -> Readiness:
     rq = settings.TASKS["default"]["BACKEND"] == RQ_BACKEND
     tasks = _checked("tasks", _tasks_rq if rq else _tasks_database, checks)
     return Readiness(checks=checks, tasks=tasks or {})
+
+
+def task_queue_metrics() -> Iterable[Metric]:
+    """The queue as /readyz sees it, for /metrics: ready tasks and the oldest one's wait."""
+    rq = settings.TASKS["default"]["BACKEND"] == RQ_BACKEND
+    queue = _tasks_rq() if rq else _tasks_database()
+    ready = GaugeMetricFamily("civicloop_tasks_ready", "Tasks waiting to run now", labels=["backend"])
+    ready.add_metric([queue["backend"]], queue["ready"])
+    yield ready
+    if "oldest_ready_seconds" in queue:
+        yield GaugeMetricFamily(
+            "civicloop_tasks_oldest_ready_seconds",
+            "How long the oldest task ready to run has waited",
+            value=queue["oldest_ready_seconds"],
+        )

@@ -25,6 +25,7 @@ import orjson
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 
+from civicloop.core.metrics import request_observe
 from civicloop.core.text import contact_details_mask, may_hold_contact_details
 
 request_id_var: ContextVar[str] = ContextVar("civicloop_request_id", default="")
@@ -89,10 +90,14 @@ class RequestLogMiddleware:
         try:
             response = self.get_response(request)
             response["X-Request-ID"] = request_id
+            seconds = time.perf_counter() - started
+            match = request.resolver_match
+            route = (match.route or match.view_name) if match else ""
+            request_observe(
+                route=route, method=request.method or "", status=response.status_code, seconds=seconds
+            )
             if settings.LOG_REQUESTS:
-                match = request.resolver_match
-                route = (match.route or match.view_name) if match else ""
-                duration = round((time.perf_counter() - started) * 1000, 1)
+                duration = round(seconds * 1000, 1)
                 request_logger.info(
                     "%s %s %s %.1f ms",
                     request.method,

@@ -1,9 +1,10 @@
 from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from civicloop.core.health import readiness
+from civicloop.core.metrics import metrics_allowed, metrics_exposition
 
 
 @never_cache
@@ -26,3 +27,16 @@ def readyz(request: HttpRequest) -> JsonResponse:
     state = readiness()
     body = {"status": "ok" if state.ready else "error", "checks": state.checks, "tasks": state.tasks}
     return JsonResponse(body, status=200 if state.ready else 503)
+
+
+@never_cache
+@require_GET
+def metrics(request: HttpRequest) -> HttpResponse:
+    """Prometheus metrics, for a scraper with METRICS_TOKEN or from METRICS_ALLOWED_NETWORKS only."""
+    allowed = metrics_allowed(request)
+    if allowed is None:
+        raise Http404
+    if not allowed:
+        return HttpResponse("Forbidden", status=403, content_type="text/plain")
+    body, content_type = metrics_exposition()
+    return HttpResponse(body, content_type=content_type)
