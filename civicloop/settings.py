@@ -380,6 +380,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 1_000_000
 # Every log line goes through one handler whose filter blanks signed links and secrets
 # (core/log_redaction.py): Django's request lines and errors and the web servers' access logs are routed
 # to it instead of their own handlers.
+# Retention (core/retention.py, a daily task), in days; 0 keeps forever. What residents texted (bodies
+# and pictures of SMS and chat messages; the conversation's record stays), the keyed hashes of network
+# addresses (supports, staff sign-in events), and subscriptions never confirmed (deleted).
+RETENTION_MESSAGE_BODY_DAYS = int(os.environ.get("RETENTION_MESSAGE_BODY_DAYS", "365"))
+RETENTION_NETWORK_KEY_DAYS = int(os.environ.get("RETENTION_NETWORK_KEY_DAYS", "90"))
+RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS = int(os.environ.get("RETENTION_UNCONFIRMED_SUBSCRIPTION_DAYS", "30"))
+
 # /metrics (Prometheus) answers a scraper with this bearer token, or from these networks (CIDR, by
 # REMOTE_ADDR); with neither set it does not exist.
 METRICS_TOKEN = os.environ.get("METRICS_TOKEN", "")

@@ -8,3 +8,13 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         # Connects the receiver that records staff sign-in lockouts (django-axes' user_locked_out).
         from civicloop.accounts import login_throttle  # noqa: F401
+        from civicloop.accounts.services import security_event_network_keys_forget
+        from civicloop.core.retention import RetentionRule, retention_rule
+
+        retention_rule(
+            RetentionRule(
+                "staff security event network keys",
+                "RETENTION_NETWORK_KEY_DAYS",
+                security_event_network_keys_forget,
+            )
+        )

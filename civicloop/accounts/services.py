@@ -138,3 +138,12 @@ def _lockout_email(event: StaffSecurityEvent, user: User) -> EmailMessage:
         to=[user.email],
         headers={"Content-Language": language, "Auto-Submitted": "auto-generated"},
     )
+
+
+def security_event_network_keys_forget(cutoff: datetime) -> int:
+    """Retention: the network hash on sign-in security events older than `cutoff` is blanked."""
+    return (
+        StaffSecurityEvent.objects.filter(created_at__lt=cutoff)
+        .exclude(network_key="")
+        .update(network_key="")
+    )

@@ -7,3 +7,9 @@ class AssistantConfig(AppConfig):
 
     def ready(self) -> None:
         from civicloop.assistant import receivers  # noqa: F401 (connects the signal receivers)
+        from civicloop.assistant.services.retention import message_bodies_forget
+        from civicloop.core.retention import RetentionRule, retention_rule
+
+        retention_rule(
+            RetentionRule("assistant message bodies", "RETENTION_MESSAGE_BODY_DAYS", message_bodies_forget)
+        )

@@ -740,3 +740,8 @@ def idea_embeddings_fill(*, question: Question, limit: int = EMBEDDINGS_FILLED_P
             break  # no embedder here: try again another time
         filled += Idea.objects.filter(pk=idea.pk, embedding__isnull=True).update(embedding=embedding)
     return filled
+
+
+def support_network_keys_forget(cutoff: datetime) -> int:
+    """Retention: the network hash on supports older than `cutoff` is blanked (the support stays)."""
+    return Support.objects.filter(created_at__lt=cutoff).exclude(network_key="").update(network_key="")

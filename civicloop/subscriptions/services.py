@@ -6,6 +6,7 @@ confirm, except the confirmation email itself, and that only after the transacti
 
 import logging
 from collections.abc import Iterable
+from datetime import datetime
 from functools import partial
 
 from django.conf import settings
@@ -439,3 +440,12 @@ def _confirmation_email_send(subscriber_id: int, contact_point_id: int) -> None:
         logger.warning(
             "Confirmation email for subscriber %s could not be sent: %s", subscriber_id, type(error).__name__
         )
+
+
+def unconfirmed_subscribers_forget(cutoff: datetime) -> int:
+    """Retention: subscriptions never confirmed, asked for before `cutoff`, are deleted with their
+    addresses (nothing was ever sent to them but the confirmation request). The number deleted."""
+    stale = Subscriber.objects.filter(status=Subscriber.Status.PENDING, created_at__lt=cutoff)
+    ids = list(stale.values_list("pk", flat=True))
+    Subscriber.objects.filter(pk__in=ids).delete()
+    return len(ids)

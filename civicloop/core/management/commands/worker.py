@@ -13,6 +13,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: object, **options: object) -> None:
         from civicloop.assistant.tasks_inbox import social_mentions_schedule
+        from civicloop.core.tasks import retention_schedule
         from civicloop.delivery.tasks import resume_unfinished_sends
         from civicloop.delivery.tasks_digests import digests_schedule
         from civicloop.insights.tasks import insights_schedule
@@ -24,6 +25,7 @@ class Command(BaseCommand):
         social_mentions_schedule()  # the staff inbox polls the city's social accounts
         opendata_schedule()  # open-data exports refresh on each dataset's schedule
         insights_schedule()  # the dashboards' figures are recomputed every hour
+        retention_schedule()  # personal data past its retention period is forgotten daily
         batch = bool(options["batch"])
         backend = settings.TASKS["default"]
         if backend["BACKEND"] == RQ_BACKEND:
