@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
 
@@ -35,12 +35,13 @@ def delivery_metrics() -> Iterable[Metric]:
         "Addresses and numbers never sent to, by channel and reason",
         labels=["channel", "reason"],
     )
-    for channel, reason, count in (
-        Suppression.objects.values_list("channel", "reason").annotate(count=Count("pk")).order_by()
-    ):
+    counts = Suppression.objects.values_list("channel", "reason").annotate(count=Count("pk")).order_by()
+    opt_outs = 0
+    for channel, reason, count in counts:
         suppressed.add_metric([channel, reason], count)
+        if (channel, reason) == ("sms", Suppression.Reason.OPTED_OUT):
+            opt_outs = count  # the same figure, under the name operators look for: no second query
     yield suppressed
-    opt_outs = Suppression.objects.filter(Q(channel="sms") & Q(reason=Suppression.Reason.OPTED_OUT)).count()
     yield GaugeMetricFamily(
         "civicloop_sms_opt_outs", "Numbers that texted STOP (or said so in words)", value=opt_outs
     )

@@ -265,7 +265,7 @@ def table_parts(dataset: Dataset, snapshot: Q, parts: int) -> list[Q]:
     return bounds
 
 
-def _forking_possible() -> bool:
+def _parts_possible() -> bool:
     """Parts read the database through connections of their own (forked processes or threads): only
     committed rows, and never an in-memory SQLite database, so not inside a transaction either."""
     if connection.in_atomic_block:
@@ -374,7 +374,7 @@ def _csv_part_alone(identifier: str, where: Q, path: str, copy: bool = False) ->
 
 def table_csv_write(dataset: Dataset, path: Path, *, snapshot: Q, processes: int) -> int:
     """Write the CSV (header, then the snapshot's rows) to `path`; the number of rows."""
-    parts = table_parts(dataset, snapshot, processes) if _forking_possible() else [snapshot]
+    parts = table_parts(dataset, snapshot, processes) if _parts_possible() else [snapshot]
     part_paths = [f"{path}.part{index}" for index in range(len(parts))]
     jobs = [(dataset.identifier, part, part_path) for part, part_path in zip(parts, part_paths, strict=True)]
     if len(parts) == 1:
