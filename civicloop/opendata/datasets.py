@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     Exists,
     Min,
@@ -98,6 +99,14 @@ def _service_requests() -> QuerySet[Any]:
             default=Value(False),
             output_field=BooleanField(),
         ),
+        # Looked up only for duplicates: a join would read the whole table a second time.
+        parent_number=Case(
+            When(parent__isnull=True, then=Value(None)),
+            default=Subquery(
+                ServiceRequest.objects.filter(pk=OuterRef("parent_id")).order_by().values("public_id")[:1]
+            ),
+            output_field=CharField(),
+        ),
         # Six decimals (about 10 cm): the same digits whichever database or format writes them.
         latitude_published=Coordinate("latitude"),
         longitude_published=Coordinate("longitude"),
@@ -118,7 +127,7 @@ SERVICE_REQUEST_TABLE = TableQuery(
         "updated",
         "closed",
         "is_duplicate",
-        "parent__public_id",
+        "parent_number",
         "address",
         "community_area__number",
         "community_area__name",

@@ -158,8 +158,11 @@ class Coordinate(Func):
         return self.as_sql(compiler, connection, template="ROUND(%(expressions)s, 6)")
 
     def as_postgresql(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        # Rounded in floating point: through numeric it cost a second per column per million rows.
         return self.as_sql(
-            compiler, connection, template="ROUND(%(expressions)s::numeric, 6)::double precision"
+            compiler,
+            connection,
+            template="ROUND(%(expressions)s * 1000000.0::double precision) / 1000000.0::double precision",
         )
 
 

@@ -153,8 +153,11 @@ class _CsvNumber(Func):
         sql, params = compiler.compile(self.source_expressions[0])
         if connection.vendor == "sqlite":
             return sql, params
-        text = f"({sql})::text"
-        return f"CASE WHEN {text} ~ '^-?[0-9]+$' THEN {text} || '.0' ELSE {text} END", params * 3
+        # A whole number (never NaN or infinite here) prints without its ".0".
+        return (
+            f"CASE WHEN ({sql}) = trunc({sql}) THEN ({sql})::text || '.0' ELSE ({sql})::text END",
+            params * 4,
+        )
 
 
 def _csv_field(dataset: Dataset, index: int) -> Func | F:
