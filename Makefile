@@ -24,8 +24,10 @@ install: $(BIN)/civicloop
 .env:
 	@printf '%s\n' "# Written by make run for the local demo (see .env.example). Not for production." \
 	  "DEBUG=1" "SECRET_KEY=$$($(PYTHON) -c 'import secrets; print(secrets.token_urlsafe(50))')" \
-	  "EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend" > $@
-	@echo "Wrote .env for the demo (DEBUG=1, a generated SECRET_KEY)."
+	  "EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend" \
+	  "# The demo's admins and moderators sign in with their password alone; remove this line to require" \
+	  "# an authenticator app's code from them, as production does." "STAFF_2FA_REQUIRED_ROLES=" > $@
+	@echo "Wrote .env for the demo (DEBUG=1, a generated SECRET_KEY, two-factor sign-in off)."
 
 demo: install .env
 	DEBUG=1 $(BIN)/civicloop migrate --noinput

@@ -63,6 +63,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.syndication",
     "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "django_tasks",
     "django_tasks_db",
     "civicloop.core",
@@ -80,6 +82,7 @@ INSTALLED_APPS = [
     "civicloop.deliberation",
     "civicloop.insights",
     "civicloop.opendata",
+    "civicloop.records",
     "corsheaders",
 ]
 
@@ -96,7 +99,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed a two-factor code (django-otp).
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Staff sessions: idle and absolute expiry, then the second factor, then the audit log of changes.
+    "civicloop.accounts.middleware.StaffSessionExpiryMiddleware",
+    "civicloop.accounts.middleware.StaffSecondFactorMiddleware",
+    "civicloop.accounts.middleware.StaffAuditMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Last: turns a sign-in refused for too many failures into the locked-out page (AXES_LOCKOUT_CALLABLE).
     "axes.middleware.AxesMiddleware",
@@ -339,6 +348,61 @@ AXES_ENABLE_ACCESS_FAILURE_LOG = False
 # Its log lines show the path only: usernames and addresses are masked.
 AXES_VERBOSE = False
 AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "csrfmiddlewaretoken"]
+
+# Staff single sign-on by OpenID Connect (the city's Entra ID, Okta, Google Workspace...): on when the
+# client id is set, and then the secret and the provider's endpoints must be set too. Accounts are
+# matched on the provider's `sub`; the role comes from the groups claim at every sign-in, by
+# OIDC_ROLE_GROUPS ("admin=<group>,moderator=<group>,communications=<group>,department=<group>", a role
+# may repeat; the highest role wins; nobody in none of them may sign in). docs/production.md.
+OIDC_RP_CLIENT_ID = os.environ.get("OIDC_RP_CLIENT_ID", "")
+OIDC_RP_CLIENT_SECRET = os.environ.get("OIDC_RP_CLIENT_SECRET", "")
+OIDC_OP_ISSUER = os.environ.get("OIDC_OP_ISSUER", "")
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+OIDC_OP_TOKEN_ENDPOINT = os.environ.get("OIDC_OP_TOKEN_ENDPOINT", "")
+OIDC_OP_USER_ENDPOINT = os.environ.get("OIDC_OP_USER_ENDPOINT", "")
+OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid email profile")
+OIDC_GROUPS_CLAIM = os.environ.get("OIDC_GROUPS_CLAIM", "groups")
+OIDC_ROLE_NAMES = ("admin", "moderator", "communications", "department")
+OIDC_ROLE_GROUPS: dict[str, tuple[str, ...]] = {}
+for _pair in env_list("OIDC_ROLE_GROUPS"):
+    _role, _equals, _group = (part.strip() for part in _pair.partition("="))
+    if _role not in OIDC_ROLE_NAMES or not _group:
+        raise ImproperlyConfigured(f"OIDC_ROLE_GROUPS: {_pair!r} is not <role>=<group> with a staff role.")
+    OIDC_ROLE_GROUPS[_role] = (*OIDC_ROLE_GROUPS.get(_role, ()), _group)
+OIDC_ENABLED = bool(OIDC_RP_CLIENT_ID)
+if OIDC_ENABLED:
+    _missing = [
+        name
+        for name in (
+            "OIDC_RP_CLIENT_SECRET",
+            "OIDC_OP_AUTHORIZATION_ENDPOINT",
+            "OIDC_OP_TOKEN_ENDPOINT",
+            "OIDC_OP_JWKS_ENDPOINT",
+            "OIDC_ROLE_GROUPS",
+        )
+        if not globals()[name]
+    ]
+    if _missing:
+        raise ImproperlyConfigured(f"With OIDC_RP_CLIENT_ID set, set {', '.join(_missing)} too.")
+    AUTHENTICATION_BACKENDS.append("civicloop.accounts.oidc.CityOIDCBackend")
+OIDC_AUTHENTICATION_CALLBACK_URL = "staff:oidc-callback"
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = float(os.environ.get("OIDC_TIMEOUT", "10"))
+OIDC_REDIRECT_FIELD_NAME = "next"
+
+# Two-factor sign-in (TOTP, django-otp): staff with these roles who sign in with a password must give a
+# code from an authenticator app before anything else (single sign-on leaves that to the provider).
+STAFF_2FA_REQUIRED_ROLES = tuple(env_list("STAFF_2FA_REQUIRED_ROLES", "admin,moderator"))
+OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", CITY_NAME)
+# Wrong codes: 1, 2, 4, 8... seconds before the next try on that device.
+OTP_TOTP_THROTTLE_FACTOR = 1
+# The admin site never shows a device's secret or QR code (an admin could copy a colleague's app).
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Staff sessions end after this long without a request, and this long after sign-in whatever happens.
+STAFF_SESSION_IDLE_MINUTES = float(os.environ.get("STAFF_SESSION_IDLE_MINUTES", "30"))
+STAFF_SESSION_MAX_HOURS = float(os.environ.get("STAFF_SESSION_MAX_HOURS", "12"))
 
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True)

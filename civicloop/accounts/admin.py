@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
+from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from civicloop.accounts.models import StaffSecurityEvent, User
+from civicloop.accounts.models import StaffAuditEvent, StaffSecurityEvent, User
+from civicloop.accounts.services import second_factor_reset
 
 
 @admin.register(User)
@@ -13,6 +17,23 @@ class CityUserAdmin(UserAdmin):
         *(UserAdmin.fieldsets or ()),
         ("City", {"fields": ("role", "preferred_language", "community_area")}),
     )
+    actions = ["second_factor_reset_action"]
+
+    @admin.action(description=_("Reset two-factor sign-in (lost phone)"), permissions=["change"])
+    def second_factor_reset_action(self, request: HttpRequest, queryset: QuerySet[User]) -> None:
+        for user in queryset:
+            second_factor_reset(user=user, actor=request.user)
+        count = queryset.count()
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in reset for %(count)d account: it sets up a new app at its next sign-in.",
+                "Two-factor sign-in reset for %(count)d accounts: each sets up an app at its next sign-in.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )
 
 
 @admin.register(StaffSecurityEvent)
@@ -25,6 +46,46 @@ class StaffSecurityEventAdmin(admin.ModelAdmin):
     search_fields = ("username",)
     date_hierarchy = "created_at"
     readonly_fields = ("created_at", "kind", "username", "user", "network_key", "notified_at")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(StaffAuditEvent)
+class StaffAuditEventAdmin(admin.ModelAdmin):
+    """The staff audit log: read only (the middleware and services write it)."""
+
+    list_display = (
+        "created_at",
+        "actor_username",
+        "actor_role",
+        "kind",
+        "method",
+        "route",
+        "target",
+        "status_code",
+    )
+    list_filter = ("kind", "actor_role")
+    search_fields = ("actor_username", "route")
+    date_hierarchy = "created_at"
+    readonly_fields = (
+        "created_at",
+        "kind",
+        "actor",
+        "actor_username",
+        "actor_role",
+        "method",
+        "route",
+        "target",
+        "status_code",
+    )
     fields = readonly_fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:

@@ -23,6 +23,17 @@ class User(AbstractUser):
     community_area = models.ForeignKey(
         "places.CommunityArea", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The city identity provider's `sub` for accounts made by single sign-on: matched on, never the email.
+    oidc_subject = models.CharField(max_length=255, blank=True, default="", editable=False)
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["oidc_subject"], condition=~models.Q(oidc_subject=""), name="user_oidc_subject_unique"
+            )
+        ]
 
     @property
     def is_city_staff(self) -> bool:
@@ -56,3 +67,44 @@ class StaffSecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.username} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class StaffAuditEvent(models.Model):
+    """What city staff changed, and their sign-ins: written by the audit middleware and signals, never edited.
+
+    It keeps no request body, no network address and no resident's contact details: the route's name and
+    its ids, the method and the response status are enough to find the change in the app's own records.
+    """
+
+    class Kind(models.TextChoices):
+        CHANGE = "change", _("Changed data")
+        SIGNED_IN = "signed_in", _("Signed in")
+        SIGNED_OUT = "signed_out", _("Signed out")
+        SESSION_EXPIRED = "session_expired", _("Session expired")
+        SECOND_FACTOR_ENROLLED = "2fa_enrolled", _("Set up two-factor sign-in")
+        SECOND_FACTOR_VERIFIED = "2fa_verified", _("Passed two-factor sign-in")
+        SECOND_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
+        SECOND_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
+        AUDIT_EXPORTED = "audit_exported", _("Exported the audit log")
+
+    kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHANGE)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Copies, so the record still says who it was after the account is renamed or deleted.
+    actor_username = models.CharField(max_length=150, blank=True)
+    actor_role = models.CharField(max_length=20, blank=True)
+    method = models.CharField(max_length=10, blank=True)
+    # The route's name (e.g. "staff:request-status") when it resolves, else the path without its query.
+    route = models.CharField(max_length=200, blank=True)
+    # The ids the route names (e.g. "public_id=SR-1"), or what a sign-in event concerns.
+    target = models.CharField(max_length=200, blank=True)
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["actor_username", "-created_at"], name="staffaudit_actor_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.kind} {self.route}"

@@ -1,7 +1,10 @@
-from datetime import datetime
+from datetime import date, datetime, time, timedelta
 
 from axes.models import AccessAttempt
-from django.db.models import Sum
+from django.db.models import QuerySet, Sum
+from django.utils import timezone
+
+from civicloop.accounts.models import StaffAuditEvent
 
 
 def login_failures_count(*, since: datetime, username: str = "", address_pseudonym: str = "") -> int:
@@ -16,3 +19,20 @@ def login_failures_count(*, since: datetime, username: str = "", address_pseudon
         attempts.filter(username=username) if username else attempts.filter(ip_address=address_pseudonym)
     )
     return attempts.aggregate(total=Sum("failures_since_start"))["total"] or 0
+
+
+def staff_audit_events(
+    *, actor: str = "", since: date | None = None, until: date | None = None
+) -> QuerySet[StaffAuditEvent]:
+    """The staff audit log, newest first; `actor` is a username (exact, any case), dates are local days."""
+    events = StaffAuditEvent.objects.all()
+    if actor:
+        events = events.filter(actor_username__iexact=actor)
+    zone = timezone.get_current_timezone()
+    if since:
+        events = events.filter(created_at__gte=datetime.combine(since, time.min, tzinfo=zone))
+    if until:
+        events = events.filter(
+            created_at__lt=datetime.combine(until + timedelta(days=1), time.min, tzinfo=zone)
+        )
+    return events.order_by("-created_at", "-id")

@@ -1,4 +1,5 @@
 import logging
+import math
 from datetime import datetime
 from functools import partial
 
@@ -8,11 +9,13 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 from django.utils.translation import gettext, ngettext
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicloop.accounts.login_throttle import login_cooloff, login_cooloff_minutes, login_failure_limit
-from civicloop.accounts.models import Role, StaffSecurityEvent, User
+from civicloop.accounts.models import Role, StaffAuditEvent, StaffSecurityEvent, User
 from civicloop.accounts.selectors import login_failures_count
 from civicloop.core.context_processors import city_name
+from civicloop.core.errors import DomainError
 
 logger = logging.getLogger(__name__)
 
@@ -26,13 +29,53 @@ def staff_user_ensure(*, username: str, email: str, role: Role, password: str, f
     user, _ = User.objects.get_or_create(username=username)
     user.email = email
     user.first_name, user.last_name = first, last
-    user.role = role
-    user.is_staff = role == Role.ADMIN  # only admins reach Django's admin site
-    user.is_superuser = role == Role.ADMIN
+    _staff_role_apply(user, role)
     user.is_active = True
     user.set_password(password)
     user.save()
     return user
+
+
+def _staff_role_apply(user: User, role: Role) -> None:
+    user.role = role
+    user.is_staff = role == Role.ADMIN  # only admins reach Django's admin site
+    user.is_superuser = role == Role.ADMIN
+
+
+@transaction.atomic
+def staff_user_sync_from_oidc(
+    *, subject: str, role: Role | None, email: str, username: str, first_name: str, last_name: str
+) -> User | None:
+    """The account single sign-on signs in, matched on the provider's subject, with the role its groups give.
+
+    No role (in none of the configured groups): None, and no account is created; an existing account loses
+    its staff role. Accounts made here have no usable password, so they can only sign in through the city's
+    provider. Names and email follow the provider at every sign-in; a deactivated account stays so.
+    """
+    user = User.objects.select_for_update().filter(oidc_subject=subject).first()
+    if role is None:
+        if user is not None and user.role != Role.RESIDENT:
+            _staff_role_apply(user, Role.RESIDENT)
+            user.save(update_fields=["role", "is_staff", "is_superuser"])
+        return None
+    if user is None:
+        user = User(oidc_subject=subject, username=_free_username(username or f"sso-{subject}"))
+        user.set_unusable_password()
+    user.email = email[:254]
+    user.first_name, user.last_name = first_name[:150], last_name[:150]
+    _staff_role_apply(user, role)
+    user.save()
+    return user
+
+
+def _free_username(wanted: str) -> str:
+    """The provider's name for the person, unless a local account already has it (never taken over)."""
+    base = wanted.strip()[:140] or "sso-user"
+    candidate, number = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}-{number}"
+    return candidate
 
 
 @transaction.atomic
@@ -147,3 +190,102 @@ def security_event_network_keys_forget(cutoff: datetime) -> int:
         .exclude(network_key="")
         .update(network_key="")
     )
+
+
+def staff_audit_record(
+    *,
+    kind: StaffAuditEvent.Kind,
+    actor: object,
+    method: str = "",
+    route: str = "",
+    target: str = "",
+    status_code: int | None = None,
+) -> StaffAuditEvent:
+    """One line in the staff audit log; copies the actor's username and role as they are now."""
+    user = actor if isinstance(actor, User) and actor.pk else None
+    return StaffAuditEvent.objects.create(
+        kind=kind,
+        actor=user,
+        actor_username=user.get_username()[:150] if user else "",
+        actor_role=user.role if user else "",
+        method=method[:10],
+        route=route[:200],
+        target=target[:200],
+        status_code=status_code,
+    )
+
+
+class SecondFactorInvalid(DomainError):
+    pass
+
+
+class SecondFactorThrottled(DomainError):
+    pass
+
+
+TOTP_DEVICE_NAME = "Authenticator app"
+
+
+@transaction.atomic
+def second_factor_enrolment_device(*, user: User) -> TOTPDevice:
+    """The unconfirmed authenticator-app secret this person is setting up (the same one until confirmed)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        device = TOTPDevice.objects.create(user=user, name=TOTP_DEVICE_NAME, confirmed=False)
+    return device
+
+
+def second_factor_enrolment_confirm(*, user: User, token: str) -> TOTPDevice:
+    """Confirm the pending secret with a code from the app; then it is the person's only device."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=False).order_by("-pk").first()
+    if device is None:
+        raise SecondFactorInvalid(gettext("Start again: the set-up expired."), field="token")
+    # Outside a transaction: a wrong code's throttling must be kept when the error is raised.
+    _second_factor_check(user=user, device=device, token=token)
+    with transaction.atomic():
+        device.confirmed = True
+        device.save(update_fields=["confirmed"])
+        TOTPDevice.objects.filter(user=user).exclude(pk=device.pk).delete()
+        staff_audit_record(kind=StaffAuditEvent.Kind.SECOND_FACTOR_ENROLLED, actor=user)
+    return device
+
+
+def second_factor_verify(*, user: User, token: str) -> TOTPDevice:
+    """The confirmed device this code is from; wrong codes make the next try wait (1, 2, 4... seconds)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).order_by("-pk").first()
+    if device is None:
+        raise SecondFactorInvalid(gettext("Set up two-factor sign-in first."), field="token")
+    _second_factor_check(user=user, device=device, token=token)
+    staff_audit_record(kind=StaffAuditEvent.Kind.SECOND_FACTOR_VERIFIED, actor=user)
+    return device
+
+
+def _second_factor_check(*, user: User, device: TOTPDevice, token: str) -> None:
+    allowed, details = device.verify_is_allowed()
+    if not allowed:
+        wait = (details or {}).get("locked_until")
+        seconds = max(1, math.ceil((wait - timezone.now()).total_seconds())) if wait else 1
+        raise SecondFactorThrottled(
+            ngettext(
+                "Too many wrong codes. Wait %(seconds)d second, then try the newest code.",
+                "Too many wrong codes. Wait %(seconds)d seconds, then try the newest code.",
+                seconds,
+            )
+            % {"seconds": seconds},
+            field="token",
+        )
+    if not device.verify_token(token.replace(" ", "")):
+        staff_audit_record(kind=StaffAuditEvent.Kind.SECOND_FACTOR_FAILED, actor=user)
+        raise SecondFactorInvalid(
+            gettext("That code is not right. Enter the 6-digit code your app shows now."), field="token"
+        )
+
+
+@transaction.atomic
+def second_factor_reset(*, user: User, actor: object) -> int:
+    """Lost phone: remove every two-factor device of `user`; they set up a new one at their next sign-in."""
+    count, _ = TOTPDevice.objects.filter(user=user).delete()
+    staff_audit_record(
+        kind=StaffAuditEvent.Kind.SECOND_FACTOR_RESET, actor=actor, target=f"user={user.get_username()}"
+    )
+    return count

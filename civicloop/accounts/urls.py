@@ -1,13 +1,19 @@
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from civicloop.accounts import views
+from civicloop.accounts import oidc, views
 
 app_name = "staff"
 urlpatterns = [
     path("", views.staff_home, name="home"),
     path("login/", views.StaffLoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("oidc/login/", oidc.StaffOIDCLoginView.as_view(), name="oidc-login"),
+    path("oidc/callback/", oidc.StaffOIDCCallbackView.as_view(), name="oidc-callback"),
+    path("two-factor/", views.second_factor_verify, name="second-factor-verify"),
+    path("two-factor/setup/", views.second_factor_setup, name="second-factor-setup"),
+    path("audit/", views.staff_audit, name="audit"),
+    path("audit.csv", views.staff_audit_csv, name="audit-csv"),
     path("announcements/", include("civicloop.announcements.staff_urls")),
     path("announcements/", include("civicloop.delivery.staff_urls")),
     path("requests/", include("civicloop.servicerequests.staff_urls")),
@@ -16,4 +22,5 @@ urlpatterns = [
     path("conversations/", include("civicloop.deliberation.staff_urls")),
     path("assistant/", include("civicloop.assistant.staff_urls")),
     path("inbox/", include("civicloop.assistant.inbox_urls")),
+    path("records/", include("civicloop.records.staff_urls")),
 ]

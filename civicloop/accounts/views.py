@@ -1,20 +1,44 @@
+import csv
+from base64 import b32encode
 from typing import Any
+from urllib.parse import urlencode
 
-from django.contrib import admin
+import segno
+from django.contrib import admin, messages
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import REDIRECT_FIELD_NAME
 from django.contrib.auth import views as auth_views
-from django.http import HttpRequest, HttpResponse
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods
+from django_otp import login as otp_login
+from django_otp import user_has_device
 
+from civicloop.accounts import selectors, services
+from civicloop.accounts.audit_export import audit_csv_rows
 from civicloop.accounts.decorators import capability_required
+from civicloop.accounts.forms import AuditFilterForm, SecondFactorCodeForm
 from civicloop.accounts.login_throttle import login_cooloff, login_lockout_message
+from civicloop.accounts.models import StaffAuditEvent, User
+from civicloop.accounts.oidc import oidc_enabled
 from civicloop.accounts.permissions import ROLE_CAPABILITIES, Capability
+from civicloop.accounts.second_factor import (
+    second_factor_device_remember,
+    second_factor_required,
+    second_factor_required_by_role,
+    second_factor_satisfied,
+)
+from civicloop.accounts.staff_sessions import is_staff_account
 
 LOCKED_OUT_STATUS = 429
 
@@ -22,6 +46,9 @@ LOCKED_OUT_STATUS = 429
 class StaffLoginView(auth_views.LoginView):
     template_name = "staff/login.html"
     redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        return {**super().get_context_data(**kwargs), "oidc_enabled": oidc_enabled()}
 
 
 def login_locked_out(
@@ -81,3 +108,138 @@ def _admin_login_view(request: HttpRequest) -> auth_views.LoginView:
 def staff_home(request: HttpRequest) -> HttpResponse:
     capabilities = ROLE_CAPABILITIES.get(request.user.role, frozenset())  # type: ignore[union-attr]
     return render(request, "staff/home.html", {"capabilities": {c.value for c in capabilities}})
+
+
+def _next_url(request: HttpRequest) -> str:
+    wanted = request.POST.get("next") or request.GET.get("next") or ""
+    if wanted and url_has_allowed_host_and_scheme(
+        wanted, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return wanted
+    return reverse("staff:home")
+
+
+def _second_factor_person(request: HttpRequest) -> HttpResponse | None:
+    """Signed-in staff only: visitors go to sign in, resident accounts get 403."""
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if not is_staff_account(request.user):
+        raise PermissionDenied
+    return None
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def second_factor_setup(request: HttpRequest) -> HttpResponse:
+    """Set up an authenticator app: a QR code and the secret as text, confirmed with a first code.
+
+    Someone who already has one must give its code first (a stolen password alone cannot add a device).
+    """
+    if (refused := _second_factor_person(request)) is not None:
+        return refused
+    user: User = request.user  # type: ignore[assignment]
+    if user_has_device(user, confirmed=True) and not second_factor_satisfied(request):
+        return HttpResponseRedirect(
+            f"{reverse('staff:second-factor-verify')}?{urlencode({'next': _next_url(request)})}"
+        )
+    device = services.second_factor_enrolment_device(user=user)
+    form = SecondFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            confirmed = services.second_factor_enrolment_confirm(user=user, token=form.cleaned_data["token"])
+        except (services.SecondFactorInvalid, services.SecondFactorThrottled) as error:
+            form.add_error("token", error.message)
+        else:
+            request.session.cycle_key()
+            otp_login(request, confirmed)
+            second_factor_device_remember(request, user)
+            messages.success(
+                request,
+                _(
+                    "Two-factor sign-in is set up. You will need a code from the app each time you sign in "
+                    "with your password."
+                ),
+            )
+            return HttpResponseRedirect(_next_url(request))
+    secret = b32encode(device.bin_key).decode()
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "qr_data_uri": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=4),
+        "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
+        "required": second_factor_required_by_role(user),
+    }
+    return render(request, "staff/second_factor_setup.html", context)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def second_factor_verify(request: HttpRequest) -> HttpResponse:
+    if (refused := _second_factor_person(request)) is not None:
+        return refused
+    user: User = request.user  # type: ignore[assignment]
+    if not user_has_device(user, confirmed=True):
+        # Reset meanwhile (lost phone): only roles that require a code must set up a new app now.
+        second_factor_device_remember(request, user)
+        if not second_factor_required(request):
+            return HttpResponseRedirect(_next_url(request))
+        return HttpResponseRedirect(
+            f"{reverse('staff:second-factor-setup')}?{urlencode({'next': _next_url(request)})}"
+        )
+    form = SecondFactorCodeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            device = services.second_factor_verify(user=user, token=form.cleaned_data["token"])
+        except (services.SecondFactorInvalid, services.SecondFactorThrottled) as error:
+            form.add_error("token", error.message)
+        else:
+            request.session.cycle_key()
+            otp_login(request, device)
+            return HttpResponseRedirect(_next_url(request))
+    return render(request, "staff/second_factor_verify.html", {"form": form, "next": _next_url(request)})
+
+
+AUDIT_PAGE_SIZE = 50
+
+
+@require_GET
+@capability_required(Capability.ADMINISTER)
+def staff_audit(request: HttpRequest) -> HttpResponse:
+    """The staff audit log for admins: who changed what and when, filtered by person and dates."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.staff_audit_events(
+        actor=filters.get("actor") or "", since=filters.get("since"), until=filters.get("until")
+    )
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = urlencode({key: value for key, value in request.GET.items() if key != "page" and value})
+    context = {"form": form, "page": page, "query": query}
+    return render(request, "staff/audit.html", context)
+
+
+class _Echo:
+    """A file-like that hands back what csv.writer writes, so each row streams as it is made."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+@require_GET
+@capability_required(Capability.ADMINISTER)
+def staff_audit_csv(request: HttpRequest) -> StreamingHttpResponse:
+    """The same log (and filters) as CSV, streamed; exporting it is itself logged."""
+    form = AuditFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.staff_audit_events(
+        actor=filters.get("actor") or "", since=filters.get("since"), until=filters.get("until")
+    )
+    services.staff_audit_record(
+        kind=StaffAuditEvent.Kind.AUDIT_EXPORTED, actor=request.user, method="GET", route="staff:audit-csv"
+    )
+    writer = csv.writer(_Echo())
+    response = StreamingHttpResponse(
+        (writer.writerow(row) for row in audit_csv_rows(events)), content_type="text/csv; charset=utf-8"
+    )
+    stamp = timezone.localdate().strftime("%Y%m%d")
+    response["Content-Disposition"] = f'attachment; filename="staff-audit-{stamp}.csv"'
+    return response
