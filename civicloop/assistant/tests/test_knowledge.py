@@ -3,6 +3,7 @@
 The real embedder runs (as in the moderation tests); the keyword fallback is tested with it made to fail.
 """
 
+import difflib
 import json
 import re
 from io import StringIO
@@ -17,10 +18,13 @@ from hypothesis import strategies as st
 from civicloop.assistant import selectors
 from civicloop.assistant.faq import (
     EMBEDDING_DTYPE,
+    FUZZY_CUTOFF,
+    STOP_WORDS,
     KeywordIndex,
     external_id_decode,
     external_id_encode,
     language_guess,
+    word_stem,
 )
 from civicloop.assistant.models import FaqEntry
 from civicloop.assistant.selectors import (
@@ -310,6 +314,39 @@ def test_the_keyword_index_folds_accents_and_tolerates_misspellings():
     assert index.scores("bitcoin price").max() == 0
 
 
+_FUZZY_INDEX = KeywordIndex.build(
+    [
+        ("When is my recycling picked up?", "Blue carts are emptied every other week."),
+        ("How do I get a parking permit sticker?", "Residential parking permits are sold online."),
+        ("Report a mattress dumped in the alley", "Request a bulk pickup; a ticket number follows."),
+        ("¿Dónde está la biblioteca más cercana?", "Busque su biblioteca en el mapa."),
+    ]
+)
+
+
+@given(st.text(alphabet="abcdeilmnoprstuyk", min_size=4, max_size=12))
+def test_a_misspelt_word_finds_the_word_difflib_alone_would_find(word):
+    """The shortlist only saves time: the closest word is difflib's over every word the entries use."""
+    if word_stem(word) in _FUZZY_INDEX.postings:
+        return
+    close = difflib.get_close_matches(word, _FUZZY_INDEX.words, n=1, cutoff=FUZZY_CUTOFF)
+    expected = (
+        (_FUZZY_INDEX.words[close[0]], difflib.SequenceMatcher(None, word, close[0]).ratio())
+        if close
+        else None
+    )
+    _FUZZY_INDEX.fuzzy_memo.clear()
+    assert _FUZZY_INDEX._stem_of(word) == expected
+
+
+@pytest.mark.parametrize(
+    ("word", "found"), [("recyling", "recyc"), ("matress", "mattr"), ("stiker", "stick")]
+)
+def test_common_misspellings_find_their_word(word, found):
+    stem = _FUZZY_INDEX._stem_of(word)
+    assert stem is not None and stem[0] == found
+
+
 def test_the_language_of_a_message_is_guessed_from_its_words():
     assert language_guess("cuando pasa la basura") == "es"
     assert language_guess("when is trash day") == "en"
@@ -577,3 +614,32 @@ def test_the_faq_page_links_its_topic_and_311_service(client: Client):
 )
 def test_a_question_is_embedded_without_its_greetings_and_thanks(text, essence):
     assert selectors.question_essence(text) == essence
+
+
+@pytest.mark.parametrize(
+    "essence",
+    [
+        "my neighbors car has been parked on the street for two weeks without moving what can i do",
+        "puedo poner botellas de vidrio en el bote azul o tengo que llevarlas a otro lado",
+        "can the city trim the tree in front of my house",
+    ],
+)
+def test_a_long_question_is_embedded_within_the_token_limit_losing_filler_words_first(essence):
+    limit = 14
+    assert checks.text_tokens(essence) > limit
+    embedded = selectors.question_embedded_words(essence, max_tokens=limit)
+    assert checks.text_tokens(embedded) <= limit
+    kept = embedded.split(" ")
+    # The words kept are the question's, in order; the first meaningful words are among them.
+    words = iter(essence.split(" "))
+    assert all(word in words for word in kept)
+    words = essence.split(" ")
+    meaningful = [word for word in words if word not in STOP_WORDS]
+    assert meaningful[:2] == [word for word in kept if word not in STOP_WORDS][:2]
+
+
+def test_a_short_question_is_embedded_whole_and_two_words_always_stay():
+    assert selectors.question_embedded_words("when is garbage day") == "when is garbage day"
+    assert selectors.question_embedded_words("supercalifragilistic expialidocious", max_tokens=1) == (
+        "supercalifragilistic expialidocious"
+    )
