@@ -1,4 +1,6 @@
+import logging
 import os
+import re
 import shutil
 from collections.abc import Iterator
 from typing import Any
@@ -37,6 +39,67 @@ def _process_memos_forgotten() -> None:
 def _opendata_root_per_test(settings: Any, tmp_path_factory: Any) -> None:
     """Each test writes open-data exports to its own folder, never to var/opendata/."""
     settings.OPENDATA_ROOT = tmp_path_factory.mktemp("opendata")
+
+
+# ------------------------------------------------------------------------------------------------------------
+# No contact detail in any log line (issue 15): every line the test run logs, as the console handler would
+# write it, is scanned after each test; a line with an email address or a phone number fails that test.
+
+_LOGGED_EMAIL = re.compile(r"[A-Za-z0-9._%+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)*\.[A-Za-z]{2,}")
+# A 311 request's public number ("26-99999999", in logged paths) reads as a valid US number to the matcher.
+_REQUEST_NUMBER = re.compile(r"[0-9]{2}-[0-9]{8}")
+
+
+class _LogLines(logging.Handler):
+    """Keeps what the configured console handler writes: the same filters, then message and traceback."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.NOTSET)
+        from civicloop.core.log_redaction import RedactSecrets
+        from civicloop.core.logs import MaskContactDetails
+
+        self.addFilter(RedactSecrets())
+        self.addFilter(MaskContactDetails())
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        try:
+            self.lines.append(f"{record.getMessage()}\n{record.exc_text or ''}")
+        except Exception:  # a broken format string is the logging module's own error, not a leak
+            self.handleError(record)
+
+
+@pytest.fixture(scope="session")
+def _log_lines() -> Iterator[_LogLines]:
+    handler = _LogLines()
+    logging.getLogger().addHandler(handler)
+    yield handler
+    logging.getLogger().removeHandler(handler)
+
+
+def log_contact_details(lines: list[str]) -> list[str]:
+    """The email addresses and phone numbers (libphonenumber's matcher, US) found in log lines."""
+    import phonenumbers
+
+    found: list[str] = []
+    for line in lines:
+        found += _LOGGED_EMAIL.findall(line)
+        found += [
+            match.raw_string
+            for match in phonenumbers.PhoneNumberMatcher(line, "US")
+            if not _REQUEST_NUMBER.fullmatch(match.raw_string)
+        ]
+    return found
+
+
+@pytest.fixture(autouse=True)
+def _no_contact_details_logged(_log_lines: _LogLines) -> Iterator[None]:
+    _log_lines.lines.clear()
+    yield
+    found = log_contact_details(_log_lines.lines)
+    _log_lines.lines.clear()
+    if found:
+        pytest.fail(f"the logs of this test hold contact details: {sorted(set(found))}", pytrace=False)
 
 
 @pytest.fixture(scope="session")
