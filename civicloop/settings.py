@@ -94,6 +94,8 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware: answers preflight and marks open-data and API GETs readable from any origin.
     "corsheaders.middleware.CorsMiddleware",
+    # Before anything reads the database: PostgreSQL cannot hold text with a NUL character.
+    "civicloop.core.null_bytes.NullBytesRefusedMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -8,6 +8,8 @@ from ninja.pagination import LimitOffsetPagination
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 200
+# Beyond a 64-bit integer the database refuses the OFFSET itself (a 500): answer 422 like any bad value.
+MAX_OFFSET = 2**62
 
 
 class PublicListPagination(LimitOffsetPagination):
@@ -15,7 +17,7 @@ class PublicListPagination(LimitOffsetPagination):
 
     class Input(LimitOffsetPagination.Input):
         limit: int = Field(DEFAULT_LIMIT, ge=1, le=MAX_LIMIT, description="Items per page (at most 200)")
-        offset: int = Field(0, ge=0, description="Items to skip")
+        offset: int = Field(0, ge=0, le=MAX_OFFSET, description="Items to skip")
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(max_limit=MAX_LIMIT, **kwargs)  # type: ignore[arg-type]

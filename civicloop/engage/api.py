@@ -120,7 +120,8 @@ class IdeaDetailOut(IdeaOut):
 
 
 class IdeaQuery(Schema):
-    question: int | None = Field(None, description="Only ideas on this question (its id)")
+    # Bounded to a 64-bit id: a larger number is a 422, not a database overflow.
+    question: int | None = Field(None, ge=1, le=2**63 - 1, description="Only ideas on this question (its id)")
     status: Idea.Status | None = None
     sort: Literal["recent", "supported"] = Field("recent", description="Newest or most supported first")
 

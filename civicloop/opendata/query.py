@@ -71,6 +71,16 @@ class QueryResult:
 # ------------------------------------------------------------------------------------- SQL building
 
 
+# SQLite's SQLITE_MAX_LIKE_PATTERN_LENGTH: a longer LIKE or GLOB pattern is an OperationalError.
+PATTERN_BYTES_MAX = 50_000
+
+
+def _pattern_checked(pattern: str) -> str:
+    if len(pattern.encode("utf-8", "surrogatepass")) > PATTERN_BYTES_MAX:
+        raise QueryInvalid(f"The text to match is too long (at most {PATTERN_BYTES_MAX:,} bytes)")
+    return pattern
+
+
 def _like_to_glob(pattern: str) -> str:
     """SoQL LIKE is case-sensitive: as a GLOB (which SQLite can still answer from an index)."""
     special = {"%": "*", "_": "?", "*": "[*]", "?": "[?]", "[": "[[]"}
@@ -105,14 +115,14 @@ def _sql(condition: Condition, params: list[Scalar]) -> str:
         marks = ", ".join("?" for _ in condition.values)
         return f"{quoted(condition.column.name)} {'NOT ' if condition.negated else ''}IN ({marks})"
     if isinstance(condition, Like):
-        params.append(_like_to_glob(condition.pattern))
+        params.append(_pattern_checked(_like_to_glob(condition.pattern)))
         return f"{quoted(condition.column.name)} {'NOT ' if condition.negated else ''}GLOB ?"
     if isinstance(condition, IsNull):
         return f"{quoted(condition.column.name)} IS {'NOT ' if condition.negated else ''}NULL"
     if isinstance(condition, Contains):
         if not condition.columns:
             return "0"
-        pattern = _contains_pattern(condition.text)
+        pattern = _pattern_checked(_contains_pattern(condition.text))
         params.extend(pattern for _ in condition.columns)
         return (
             "("
