@@ -77,10 +77,12 @@ def test_staff_composer_has_no_axe_violations(page, live_server, city, assert_ac
     page.get_by_label("Title (English)").fill("Free trees")
     page.get_by_label("Text (English, Markdown)").fill("Ask for a **free** tree.")
     page.get_by_role("button", name="Preview").click()
+    page.get_by_text("Readability").first.wait_for()  # the click only starts the navigation
     assert page.get_by_text("Readability").count() >= 1
     assert_accessible(page)
     page.get_by_label("Title (English)").fill("")
     page.get_by_role("button", name="Save draft").click()
+    page.locator("#error-summary").wait_for()
     assert page.locator("#error-summary").is_visible()
     assert_accessible(page)
 
