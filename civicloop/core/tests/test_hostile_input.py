@@ -491,7 +491,10 @@ def test_open311_post_answers_an_error_or_stores_exactly(
     }
 
     for fmt in ("json", "xml"):
-        response = client.post(f"/open311/v2/requests.{fmt}", form)
+        # As GeoReport v2 clients post: form-encoded.
+        response = client.post(
+            f"/open311/v2/requests.{fmt}", urlencode(form), content_type="application/x-www-form-urlencoded"
+        )
         body = assert_safe(response, payload, f"POST open311.{fmt} {field}=")
         if fmt == "xml":
             ElementTree.fromstring(body)  # well-formed whatever came in
