@@ -248,6 +248,8 @@ EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
 EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# Seconds an SMTP connection waits for the server (None in Django: a hung server would hold a sender forever).
+EMAIL_TIMEOUT = float(os.environ.get("EMAIL_TIMEOUT", "30"))
 # An email provider through Anymail: EMAIL_BACKEND=anymail.backends.<provider>.EmailBackend and its
 # settings as ANYMAIL_<NAME> variables (e.g. ANYMAIL_MAILGUN_API_KEY), never in code.
 ANYMAIL = {
@@ -397,6 +399,8 @@ OIDC_REDIRECT_FIELD_NAME = "next"
 # Two-factor sign-in (TOTP, django-otp): staff with these roles who sign in with a password must give a
 # code from an authenticator app before anything else (single sign-on leaves that to the provider).
 STAFF_2FA_REQUIRED_ROLES = tuple(env_list("STAFF_2FA_REQUIRED_ROLES", "admin,moderator"))
+# The domain staff passkeys belong to (WebAuthn relying party id); empty: the host the page was reached on.
+WEBAUTHN_RP_ID = os.environ.get("WEBAUTHN_RP_ID", "")
 OTP_TOTP_ISSUER = os.environ.get("OTP_TOTP_ISSUER", CITY_NAME)
 # Wrong codes: 1, 2, 4, 8... seconds before the next try on that device.
 OTP_TOTP_THROTTLE_FACTOR = 1

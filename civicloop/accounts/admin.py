@@ -5,7 +5,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from civicloop.accounts.models import StaffAuditEvent, StaffSecurityEvent, User
+from civicloop.accounts.models import Passkey, StaffAuditEvent, StaffSecurityEvent, User
 from civicloop.accounts.services import second_factor_reset
 
 
@@ -95,4 +95,22 @@ class StaffAuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(Passkey)
+class PasskeyAdmin(admin.ModelAdmin):
+    """Staff passkeys: seen and deleted here (a lost security key), never added or edited (the person adds
+    their own on the two-factor page). The public key is not secret, but there is nothing to read in it."""
+
+    list_display = ("name", "user", "created_at", "last_used_at")
+    list_select_related = ("user",)
+    search_fields = ("user__username", "name")
+    readonly_fields = ("user", "name", "created_at", "last_used_at", "sign_count", "transports")
+    fields = readonly_fields
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
         return False

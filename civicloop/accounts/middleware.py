@@ -84,6 +84,11 @@ NOT_AUDITED_VIEWS = frozenset(
         "staff:logout",
         "staff:second-factor-verify",
         "staff:second-factor-setup",
+        "staff:passkey-verify-options",
+        "staff:passkey-verify",
+        "staff:passkey-register-options",
+        "staff:passkey-register",
+        "staff:passkey-remove",
         "admin:login",
         "admin:logout",
     }

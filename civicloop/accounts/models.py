@@ -1,8 +1,11 @@
+from datetime import datetime
+
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device
 
 
 class Role(models.TextChoices):
@@ -13,7 +16,7 @@ class Role(models.TextChoices):
     ADMIN = "admin", _("Administrator")
 
 
-class User(AbstractUser):
+class User(AbstractUser):  # type: ignore[django-manager-missing]  # Passkey's user (a django-otp Device)
     """Residents need no account to read or subscribe; staff log in with a role."""
 
     role = models.CharField(max_length=20, choices=Role.choices, default=Role.RESIDENT)
@@ -85,6 +88,8 @@ class StaffAuditEvent(models.Model):
         SECOND_FACTOR_VERIFIED = "2fa_verified", _("Passed two-factor sign-in")
         SECOND_FACTOR_FAILED = "2fa_failed", _("Wrong two-factor code")
         SECOND_FACTOR_RESET = "2fa_reset", _("Two-factor sign-in reset")
+        PASSKEY_ADDED = "passkey_added", _("Added a passkey")
+        PASSKEY_REMOVED = "passkey_removed", _("Removed a passkey")
         AUDIT_EXPORTED = "audit_exported", _("Exported the audit log")
 
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.CHANGE)
@@ -108,3 +113,32 @@ class StaffAuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.created_at:%Y-%m-%d %H:%M} {self.actor_username} {self.kind} {self.route}"
+
+
+class Passkey(Device):
+    """A staff member's WebAuthn passkey (security key, phone or laptop), a second factor like the app's code.
+
+    A django-otp device, so a session verified with it is verified exactly as one verified with a code
+    (`django_otp.login`), and `user_has_device` counts it. Written by accounts.passkeys, never by hand.
+    """
+
+    # The authenticator's id for the credential (base64url, as browsers send it; at most 1023 bytes).
+    credential_id: "models.CharField[str, str]" = models.CharField(max_length=1400, unique=True)
+    # COSE-encoded public key, from the verified registration.
+    public_key: "models.BinaryField[bytes, bytes | memoryview]" = models.BinaryField()
+    # The authenticator's signature counter: a response must raise it (or both stay 0), else it is refused.
+    sign_count: "models.PositiveBigIntegerField[int, int]" = models.PositiveBigIntegerField(default=0)
+    # What the browser said it can reach the authenticator by ("usb", "nfc", "ble", "internal", "hybrid").
+    transports = models.JSONField(default=list, blank=True)
+    created_at: "models.DateTimeField[datetime, datetime]" = models.DateTimeField(default=timezone.now)
+    last_used_at: "models.DateTimeField[datetime | None, datetime | None]" = models.DateTimeField(
+        null=True, blank=True
+    )
+
+    class Meta:
+        verbose_name = _("passkey")
+        verbose_name_plural = _("passkeys")
+        ordering = ["created_at", "id"]
+
+    def verify_token(self, token: object) -> bool:
+        return False  # a passkey answers a WebAuthn challenge (accounts.passkeys), never a typed code

@@ -1,8 +1,9 @@
 """Who must give a two-factor code after signing in with a password, and whether this session has.
 
 Required: staff whose role is in STAFF_2FA_REQUIRED_ROLES (Django admin-site accounts count as admins),
-and anyone who set up an authenticator app anyway. A session signed in by single sign-on never is: the
-city's identity provider asks for its own second factor.
+and anyone who set up an authenticator app or a passkey anyway (both are django-otp devices; either one
+satisfies it). A session signed in by single sign-on never is: the city's identity provider asks for its
+own second factor.
 """
 
 from django.conf import settings
@@ -12,13 +13,18 @@ from django_otp import user_has_device
 from civicloop.accounts.models import Role
 from civicloop.accounts.oidc import signed_in_with_oidc
 
-# Pages a half-signed-in person may still reach: signing in and out, the code itself, the language switch.
+# Pages a half-signed-in person may still reach: signing in and out, the code or passkey
+# itself (and adding a first one), the language switch.
 SECOND_FACTOR_EXEMPT_VIEWS = frozenset(
     {
         "staff:login",
         "staff:logout",
         "staff:second-factor-verify",
         "staff:second-factor-setup",
+        "staff:passkey-verify-options",
+        "staff:passkey-verify",
+        "staff:passkey-register-options",
+        "staff:passkey-register",
         "staff:oidc-login",
         "staff:oidc-callback",
         "admin:login",

@@ -12,7 +12,7 @@ from django.utils.translation import gettext, ngettext
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from civicloop.accounts.login_throttle import login_cooloff, login_cooloff_minutes, login_failure_limit
-from civicloop.accounts.models import Role, StaffAuditEvent, StaffSecurityEvent, User
+from civicloop.accounts.models import Passkey, Role, StaffAuditEvent, StaffSecurityEvent, User
 from civicloop.accounts.selectors import login_failures_count
 from civicloop.core.context_processors import city_name
 from civicloop.core.errors import DomainError
@@ -283,8 +283,11 @@ def _second_factor_check(*, user: User, device: TOTPDevice, token: str) -> None:
 
 @transaction.atomic
 def second_factor_reset(*, user: User, actor: object) -> int:
-    """Lost phone: remove every two-factor device of `user`; they set up a new one at their next sign-in."""
+    """Lost phone: remove every two-factor device of `user` (apps and passkeys); they set up a new one at
+    their next sign-in."""
     count, _ = TOTPDevice.objects.filter(user=user).delete()
+    passkeys, _ = Passkey.objects.filter(user=user).delete()
+    count += passkeys
     staff_audit_record(
         kind=StaffAuditEvent.Kind.SECOND_FACTOR_RESET, actor=actor, target=f"user={user.get_username()}"
     )

@@ -1,4 +1,5 @@
 import csv
+import json
 from base64 import b32encode
 from typing import Any
 from urllib.parse import urlencode
@@ -11,7 +12,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse, StreamingHttpResponse
 from django.shortcuts import render
 from django.template.response import SimpleTemplateResponse
 from django.urls import reverse
@@ -20,16 +21,17 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp import login as otp_login
-from django_otp import user_has_device
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicloop.accounts import selectors, services
+from civicloop.accounts import passkeys, selectors, services
 from civicloop.accounts.audit_export import audit_csv_rows
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.forms import AuditFilterForm, SecondFactorCodeForm
 from civicloop.accounts.login_throttle import login_cooloff, login_lockout_message
-from civicloop.accounts.models import StaffAuditEvent, User
+from civicloop.accounts.models import Passkey, StaffAuditEvent, User
 from civicloop.accounts.oidc import oidc_enabled
 from civicloop.accounts.permissions import ROLE_CAPABILITIES, Capability
 from civicloop.accounts.second_factor import (
@@ -168,6 +170,7 @@ def second_factor_setup(request: HttpRequest) -> HttpResponse:
         "qr_data_uri": segno.make(device.config_url, error="m").svg_data_uri(scale=5, border=4),
         "secret_groups": [secret[i : i + 4] for i in range(0, len(secret), 4)],
         "required": second_factor_required_by_role(user),
+        "passkeys": Passkey.objects.filter(user=user, confirmed=True),
     }
     return render(request, "staff/second_factor_setup.html", context)
 
@@ -196,7 +199,150 @@ def second_factor_verify(request: HttpRequest) -> HttpResponse:
             request.session.cycle_key()
             otp_login(request, device)
             return HttpResponseRedirect(_next_url(request))
-    return render(request, "staff/second_factor_verify.html", {"form": form, "next": _next_url(request)})
+    context = {
+        "form": form,
+        "next": _next_url(request),
+        "has_app": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+        "has_passkey": Passkey.objects.filter(user=user, confirmed=True).exists(),
+    }
+    return render(request, "staff/second_factor_verify.html", context)
+
+
+# Each WebAuthn ceremony's challenge, kept in the session between its options and the browser's answer.
+PASSKEY_REGISTRATION_CHALLENGE = "staff_passkey_registration_challenge"
+PASSKEY_AUTHENTICATION_CHALLENGE = "staff_passkey_authentication_challenge"
+
+
+def _passkey_refused(request: HttpRequest) -> JsonResponse | None:
+    """The passkey endpoints answer signed-in staff only (in JSON, for the script)."""
+    if not request.user.is_authenticated:
+        return JsonResponse({"error": _("Your session ended. Sign in again.")}, status=401)
+    if not is_staff_account(request.user):
+        return JsonResponse({"error": _("Only staff accounts can use passkeys here.")}, status=403)
+    return None
+
+
+def _may_add_second_factor(request: HttpRequest) -> bool:
+    """A first device may be added right after the password; another one only after the second factor."""
+    return not user_has_device(request.user, confirmed=True) or second_factor_satisfied(request)
+
+
+def _challenge_take(request: HttpRequest, key: str) -> bytes | None:
+    """The ceremony's challenge, used once: a second answer to the same options is refused."""
+    stored = request.session.pop(key, None)
+    return passkeys.base64url_to_bytes(stored) if isinstance(stored, str) and stored else None
+
+
+def _passkey_error(error: passkeys.PasskeyInvalid) -> JsonResponse:
+    return JsonResponse({"error": error.message}, status=400)
+
+
+@never_cache
+@require_POST
+def passkey_register_options(request: HttpRequest) -> JsonResponse:
+    """Options for navigator.credentials.create(): this site, this person, a fresh challenge."""
+    if (refused := _passkey_refused(request)) is not None:
+        return refused
+    if not _may_add_second_factor(request):
+        return JsonResponse({"error": _("Give your two-factor code first.")}, status=403)
+    options, challenge = passkeys.passkey_registration_options(
+        user=request.user,  # type: ignore[arg-type]
+        rp=passkeys.relying_party(request),
+    )
+    request.session[PASSKEY_REGISTRATION_CHALLENGE] = passkeys.bytes_to_base64url(challenge)
+    return JsonResponse({"options": json.loads(options)})
+
+
+@never_cache
+@require_POST
+def passkey_register(request: HttpRequest) -> JsonResponse:
+    """The browser's new credential: checked, kept, and this session counts as verified with it."""
+    if (refused := _passkey_refused(request)) is not None:
+        return refused
+    if not _may_add_second_factor(request):
+        return JsonResponse({"error": _("Give your two-factor code first.")}, status=403)
+    user: User = request.user  # type: ignore[assignment]
+    challenge = _challenge_take(request, PASSKEY_REGISTRATION_CHALLENGE)
+    try:
+        data = passkeys.passkey_credential_parse(request.body)
+        passkey = passkeys.passkey_register(
+            user=user,
+            credential=data["credential"],
+            name=str(data.get("name") or ""),
+            challenge=challenge,
+            rp=passkeys.relying_party(request),
+        )
+    except passkeys.PasskeyInvalid as error:
+        return _passkey_error(error)
+    request.session.cycle_key()
+    otp_login(request, passkey)
+    second_factor_device_remember(request, user)
+    messages.success(
+        request,
+        _("Passkey “%(name)s” added. You can use it instead of a code when you sign in with your password.")
+        % {"name": passkey.name},
+    )
+    return JsonResponse({"redirect": _next_url(request)})
+
+
+@never_cache
+@require_POST
+def passkey_verify_options(request: HttpRequest) -> JsonResponse:
+    """Options for navigator.credentials.get(): this person's passkeys and a fresh challenge."""
+    if (refused := _passkey_refused(request)) is not None:
+        return refused
+    if not Passkey.objects.filter(user=request.user, confirmed=True).exists():  # type: ignore[misc]
+        return JsonResponse(
+            {"error": _("Your account has no passkey. Use your authenticator app.")}, status=400
+        )
+    options, challenge = passkeys.passkey_authentication_options(
+        user=request.user,  # type: ignore[arg-type]
+        rp=passkeys.relying_party(request),
+    )
+    request.session[PASSKEY_AUTHENTICATION_CHALLENGE] = passkeys.bytes_to_base64url(challenge)
+    return JsonResponse({"options": json.loads(options)})
+
+
+@never_cache
+@require_POST
+def passkey_verify(request: HttpRequest) -> JsonResponse:
+    """The second step with a passkey: on success the session is verified as with the app's code."""
+    if (refused := _passkey_refused(request)) is not None:
+        return refused
+    user: User = request.user  # type: ignore[assignment]
+    challenge = _challenge_take(request, PASSKEY_AUTHENTICATION_CHALLENGE)
+    try:
+        data = passkeys.passkey_credential_parse(request.body)
+        passkey = passkeys.passkey_verify(
+            user=user, credential=data["credential"], challenge=challenge, rp=passkeys.relying_party(request)
+        )
+    except passkeys.PasskeyInvalid as error:
+        return _passkey_error(error)
+    request.session.cycle_key()
+    otp_login(request, passkey)
+    return JsonResponse({"redirect": _next_url(request)})
+
+
+@never_cache
+@require_POST
+def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
+    """Remove one of your passkeys (a plain form: no JavaScript needed); back to the two-factor page."""
+    if (refused := _second_factor_person(request)) is not None:
+        return refused
+    user: User = request.user  # type: ignore[assignment]
+    try:
+        removed = passkeys.passkey_remove(user=user, passkey_id=pk)
+    except passkeys.PasskeyInvalid as error:
+        messages.error(request, error.message)
+    else:
+        if request.session.get(DEVICE_ID_SESSION_KEY) == f"{Passkey.model_label()}/{pk}":
+            # This session was verified with it: it stays verified, by another of the person's devices.
+            remaining = next(devices_for_user(user, confirmed=True), None)
+            request.session.pop(DEVICE_ID_SESSION_KEY, None)
+            otp_login(request, remaining)
+        second_factor_device_remember(request, user)
+        messages.success(request, _("Passkey “%(name)s” removed.") % {"name": removed.name})
+    return HttpResponseRedirect(reverse("staff:second-factor-setup"))
 
 
 AUDIT_PAGE_SIZE = 50
