@@ -22,6 +22,7 @@ from civicloop.announcements.selectors import localized_text
 from civicloop.core.context_processors import city_name
 from civicloop.delivery.models import Delivery, Message
 from civicloop.delivery.services import SendOutcome
+from civicloop.delivery.smtp_pipeline import Envelope, offers_pipelining, send_pipelined
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
 from civicloop.subscriptions.selectors import subscription_links
 
@@ -182,21 +183,34 @@ def _raw_template(message_id: int, language: str, version: str) -> bytes | None:
     return raw if intact else None
 
 
+STAND_INS = re.compile(
+    b"(" + b"|".join(re.escape(t.encode()) for t in (RECIPIENT, PREFERENCES, UNSUBSCRIBE, MESSAGE_KEY)) + b")"
+)
+
+
+@lru_cache(maxsize=256)
+def _raw_parts(message_id: int, language: str, version: str) -> tuple[bytes, ...] | None:
+    """The template split around its stand-ins (odd places), so a recipient's copy is one join."""
+    template = _raw_template(message_id, language, version)
+    return None if template is None else tuple(STAND_INS.split(template))
+
+
 def email_bytes(delivery: Delivery) -> bytes | None:
     """This recipient's message as SMTP bytes from the shared template, or None when it needs a full build."""
     address = delivery.contact_point.value
     if not PLAIN_ADDRESS.fullmatch(address):
         return None
-    template = _raw_template(delivery.message_id, delivery.language, str(delivery.message.created_at))
-    if template is None:
+    parts = _raw_parts(delivery.message_id, delivery.language, str(delivery.message.created_at))
+    if parts is None:
         return None
     links = recipient_links(delivery)
-    return (
-        template.replace(RECIPIENT.encode(), address.encode())
-        .replace(PREFERENCES.encode(), links["preferences_url"].encode())
-        .replace(UNSUBSCRIBE.encode(), links["unsubscribe_url"].encode())
-        .replace(MESSAGE_KEY.encode(), delivery.idempotency_key.encode())
-    )
+    values = {
+        RECIPIENT.encode(): address.encode(),
+        PREFERENCES.encode(): links["preferences_url"].encode(),
+        UNSUBSCRIBE.encode(): links["unsubscribe_url"].encode(),
+        MESSAGE_KEY.encode(): delivery.idempotency_key.encode(),
+    }
+    return b"".join([values[part] if place % 2 else part for place, part in enumerate(parts)])
 
 
 def _smtp_error(error: Exception) -> TransientProviderError | PermanentProviderError:
@@ -230,7 +244,7 @@ def email_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
     for key in {
         (d.message_id, d.language, str(d.message.created_at)) for d in deliveries if d.pk not in digests
     }:
-        _raw_template(*key)  # render in this thread: the sending threads never touch the database
+        _raw_parts(*key)  # render in this thread: the sending threads never touch the database
     parallel = max(1, int(getattr(settings, "EMAIL_PARALLEL_CONNECTIONS", 4)))
     if parallel == 1 or len(deliveries) < 2 * parallel:
         return _send_over_one_connection(deliveries, digests)
@@ -252,7 +266,13 @@ def _send_over_one_connection(
     envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
     try:
         connection.open()
-        for delivery in deliveries:
+        one_by_one = deliveries
+        if direct and offers_pipelining(connection.connection):  # type: ignore[attr-defined]
+            envelopes, one_by_one = _envelopes(deliveries, digests)
+            for reply in send_pipelined(connection.connection, envelope_from, envelopes):  # type: ignore[attr-defined]
+                error = None if reply.code == 250 else _by_code(reply.code, reply.text)
+                outcomes.append(SendOutcome(reply.delivery_id, error=error))
+        for delivery in one_by_one:
             try:
                 raw = email_bytes(delivery) if direct and delivery.pk not in digests else None
                 if raw is not None:
@@ -277,3 +297,18 @@ def _send_over_one_connection(
         with contextlib.suppress(Exception):  # closing a dead connection must not lose the outcomes
             connection.close()
     return outcomes
+
+
+def _envelopes(
+    deliveries: list[Delivery], digests: dict[int, EmailMultiAlternatives]
+) -> tuple[list[Envelope], list[Delivery]]:
+    """Deliveries whose bytes come from the shared template, as envelopes; the rest, to send one by one."""
+    envelopes: list[Envelope] = []
+    others: list[Delivery] = []
+    for delivery in deliveries:
+        raw = email_bytes(delivery) if delivery.pk not in digests else None
+        if raw is None:
+            others.append(delivery)
+        else:
+            envelopes.append(Envelope(delivery.pk, delivery.contact_point.value, raw))
+    return envelopes, others

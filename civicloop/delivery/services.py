@@ -27,12 +27,6 @@ SENDER_FIELDS = (
     "channel",
     "language",
     "attempts",
-    "message__kind",
-    "message__urgent",
-    "message__created_at",
-    "message__announcement_id",
-    "message__template",
-    "message__context",
     "contact_point__value",
     "contact_point__kind",
     "contact_point__subscriber_id",
@@ -41,6 +35,7 @@ SENDER_FIELDS = (
     "contact_point__subscriber__all_areas",
     "contact_point__subscriber__confirmed_at",
 )
+MESSAGE_SENDER_FIELDS = ("id", "kind", "urgent", "created_at", "announcement_id", "template", "context")
 
 
 def _setting(name: str, default: float) -> float:
@@ -69,14 +64,14 @@ def announcement_message_ensure(*, announcement: Announcement) -> tuple[Message,
 
 def announcement_delivery_start(*, announcement_id: int) -> None:
     """Ask the workers to fan out and send a published announcement (call after commit)."""
-    from civicloop.delivery.tasks import URGENT_PRIORITY, fan_out_announcement
+    from civicloop.delivery.tasks import fan_out_announcement, urgent_first
 
     announcement = Announcement.objects.filter(pk=announcement_id).first()
     if announcement is None:
         return
     # The message exists before the task does: if the task is lost, a worker's start-up finds it.
     message, _created = announcement_message_ensure(announcement=announcement)
-    fan_out_announcement.using(priority=URGENT_PRIORITY if message.urgent else 0).enqueue(announcement_id)
+    urgent_first(fan_out_announcement, urgent=message.urgent).enqueue(announcement_id)
 
 
 def deliveries_claim(
@@ -117,9 +112,15 @@ def deliveries_claim(
     # Only the columns a channel sender reads: loading whole rows was a large share of a send's cost.
     deliveries = list(
         claimed.filter(status=Delivery.Status.SENDING)
-        .select_related("message", "contact_point__subscriber")
+        .select_related("contact_point__subscriber")
         .only(*SENDER_FIELDS)
     )
+    # A batch shares one or two messages: loaded once each, not once per row by a join.
+    messages = Message.objects.only(*MESSAGE_SENDER_FIELDS).in_bulk({d.message_id for d in deliveries})
+    attach_message = Delivery._meta.get_field("message").set_cached_value  # type: ignore[union-attr]
+    deliveries = [d for d in deliveries if d.message_id in messages]  # a message deleted meanwhile
+    for delivery in deliveries:
+        attach_message(delivery, messages[delivery.message_id])
     return token, deliveries
 
 

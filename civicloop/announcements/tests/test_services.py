@@ -190,7 +190,7 @@ def test_publish_due_publishes_only_what_is_due_and_is_safe_to_repeat():
 @pytest.mark.django_db(transaction=True)
 def test_a_scheduled_announcement_publishes_itself_through_the_worker():
     announcement = make_announcement(publish=False)
-    publish_at = timezone.now() + timedelta(seconds=1)
+    publish_at = timezone.now() + timedelta(minutes=10)  # far enough that a slow worker start cannot reach it
 
     announcement_schedule(announcement=announcement, publish_at=publish_at)
     task = DBTaskResult.objects.get()

@@ -19,6 +19,16 @@ class SmtpSink:
     # recipient address -> SMTP reply to give instead of accepting, e.g. "550 5.1.1 No such user"
     refuse: dict[str, str] = field(default_factory=dict)
     lock: threading.Lock = field(default_factory=threading.Lock)
+    # Say PIPELINING in the EHLO reply (as Postfix does); aiosmtpd reads pipelined commands in order.
+    pipelining: bool = False
+    # recipient address -> reply to the end of that message's data instead of accepting it
+    refuse_data: dict[str, str] = field(default_factory=dict)
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # type: ignore[no-untyped-def]
+        session.host_name = hostname
+        if self.pipelining:
+            return [*responses[:-1], "250-PIPELINING", responses[-1]]
+        return responses
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # type: ignore[no-untyped-def]
         if address in self.refuse:
@@ -27,6 +37,9 @@ class SmtpSink:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):  # type: ignore[no-untyped-def]
+        refused = [self.refuse_data[to] for to in envelope.rcpt_tos if to in self.refuse_data]
+        if refused:
+            return refused[0]
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(parsed)  # type: ignore[arg-type]
@@ -43,8 +56,8 @@ def free_port() -> int:
 
 
 @contextmanager
-def smtp_sink() -> Iterator[tuple[SmtpSink, int]]:
-    sink = SmtpSink()
+def smtp_sink(*, pipelining: bool = False) -> Iterator[tuple[SmtpSink, int]]:
+    sink = SmtpSink(pipelining=pipelining)
     port = free_port()
     controller = Controller(sink, hostname="127.0.0.1", port=port)
     controller.start()

@@ -15,6 +15,8 @@ KEYS = {
     "fanout_seconds",
     "fanout_per_second",
     "email_per_second",
+    "email_workers",
+    "smtp_server",
     "sms_per_second",
     "peak_rss_mb",
     "database",
@@ -30,6 +32,22 @@ def test_the_fanout_benchmark_measures_a_small_city_end_to_end():
     assert report["deliveries"] == 240 + 120 == Delivery.objects.count()
     assert report["email_per_second"] > 0 and report["sms_per_second"] > 0
     assert Delivery.objects.filter(status="sent").count() > 0
+
+
+def test_two_email_workers_share_the_send_and_aiosmtpd_still_serves():
+    result = run_fanout(
+        subscribers=300,
+        naive=False,
+        send_seconds=1,
+        settings=settings,
+        email_workers=2,
+        smtp_server="aiosmtpd",
+    )
+
+    report = result.as_json()
+    assert report["email_workers"] == 2 and report["smtp_server"] == "aiosmtpd"
+    assert report["email_per_second"] > 0
+    assert Delivery.objects.filter(channel="email", status="sent").count() > 0
 
 
 def test_naive_and_set_based_fan_out_create_the_same_deliveries():

@@ -90,6 +90,14 @@ class Command(BaseCommand):
             "--count", type=int, default=100_000, help="Announcements to load (default 100000)."
         )
         pages.add_argument("--repeat", type=int, default=20, help="Timed requests per page (default 20).")
+        faults = suites.add_parser(
+            "faults",
+            help="Send one alert by email and SMS on a private PostgreSQL, Redis and RQ workers while "
+            "killing workers ten times, restarting PostgreSQL, stopping Redis and failing the providers; "
+            "prints one JSON line.",
+        )
+        faults.add_argument("--long", action="store_true", help="10,000 residents, Redis down 30 s.")
+        faults.add_argument("--subscribers", type=int, default=0, help="Residents (default: the variant's).")
         fanout = suites.add_parser(
             "fanout",
             help="Fan one urgent alert out to N synthetic subscribers, then send email and SMS to local "
@@ -101,6 +109,15 @@ class Command(BaseCommand):
         )
         fanout.add_argument(
             "--send-seconds", type=float, default=10.0, help="Seconds of sending per channel (0 to skip)."
+        )
+        fanout.add_argument(
+            "--email-workers", type=int, default=1, help="Worker processes sending email at once (default 1)."
+        )
+        fanout.add_argument(
+            "--smtp-server",
+            choices=("counter", "aiosmtpd"),
+            default="counter",
+            help="Local SMTP server: a pipelining relay that counts (default) or aiosmtpd.",
         )
         open311 = suites.add_parser(
             "open311",
@@ -236,6 +253,8 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         if options["suite"] == "pages":
             self.run_pages(count=options["count"], repeat=options["repeat"], verbosity=options["verbosity"])
+        elif options["suite"] == "faults":
+            self.run_faults(options)
         elif options["suite"] == "fanout":
             self.run_fanout(options)
         elif options["suite"] == "open311":
@@ -390,6 +409,26 @@ class Command(BaseCommand):
         result["load_average_before"] = round(load_average, 2)
         self.stdout.write(json.dumps(result))
 
+    def run_faults(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.delivery.faults import bench_faults, missing_tools
+
+        if missing := missing_tools():
+            raise CommandError(missing)
+        load_average = os.getloadavg()[0]
+        verbose = options["verbosity"] > 1
+        with sigterm_as_interrupt():
+            result = bench_faults(
+                long=options["long"],
+                subscribers=options["subscribers"] or None,
+                log=(lambda text: self.stderr.write(text)) if verbose else None,
+            )
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
+        if result["problems"]:
+            raise CommandError("; ".join(result["problems"]))
+
     def run_fanout(self, options: dict[str, Any]) -> None:
         import json
 
@@ -406,6 +445,8 @@ class Command(BaseCommand):
                 naive=options["naive"],
                 send_seconds=options["send_seconds"],
                 settings=settings,
+                email_workers=options["email_workers"],
+                smtp_server=options["smtp_server"],
             )
         self.stdout.write(json.dumps(result.as_json()))
 
