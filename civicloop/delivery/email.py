@@ -4,9 +4,11 @@ import contextlib
 import html
 import re
 import smtplib
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache, partial
+from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -232,83 +234,106 @@ def _by_code(code: int, raw: str) -> TransientProviderError | PermanentProviderE
     return PermanentProviderError(f"SMTP {code}", raw=raw, code=str(code))
 
 
-def email_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
-    """Send a batch; each delivery gets its own outcome and none crashes the batch.
+@dataclass
+class PreparedEmails:
+    """A batch ready to send: bytes from the shared template, whole messages for the rest."""
 
-    A worker keeps EMAIL_PARALLEL_CONNECTIONS SMTP connections busy at once: most of a send is
-    waiting for the server's replies, so a few connections overlap those waits.
-    """
+    envelopes: list[Envelope] = field(default_factory=list)
+    messages: list[tuple[int, EmailMultiAlternatives]] = field(default_factory=list)  # (delivery id, email)
+    unbuildable: list[SendOutcome] = field(default_factory=list)
+
+
+def email_prepare(deliveries: list[Delivery]) -> PreparedEmails:
+    """Everything that reads the database or renders, so that sending is network work only."""
     from civicloop.delivery.digest_email import digest_emails_build  # local: that module imports this one
 
-    digests = digest_emails_build(deliveries)  # per recipient, so built here: sending threads never query
-    for key in {
-        (d.message_id, d.language, str(d.message.created_at)) for d in deliveries if d.pk not in digests
-    }:
-        _raw_parts(*key)  # render in this thread: the sending threads never touch the database
+    digests = digest_emails_build(deliveries)
+    direct = isinstance(get_connection(fail_silently=False), SmtpBackend)  # others get whole messages
+    prepared = PreparedEmails()
+    for delivery in deliveries:
+        try:
+            raw = email_bytes(delivery) if direct and delivery.pk not in digests else None
+            if raw is not None:
+                prepared.envelopes.append(Envelope(delivery.pk, delivery.contact_point.value, raw))
+            else:
+                prepared.messages.append((delivery.pk, digests.get(delivery.pk) or email_build(delivery)))
+        except Exception as error:  # a message that cannot be built fails alone
+            prepared.unbuildable.append(SendOutcome(delivery.pk, error=_smtp_error(error)))
+    return prepared
+
+
+def email_transmit(prepared: PreparedEmails) -> list[SendOutcome]:
+    """Send a prepared batch; each delivery gets its own outcome and none crashes the batch.
+
+    A worker keeps EMAIL_PARALLEL_CONNECTIONS SMTP connections busy at once: much of a send is
+    waiting for the server's replies, so a few connections overlap those waits.
+    """
     parallel = max(1, int(getattr(settings, "EMAIL_PARALLEL_CONNECTIONS", 4)))
-    if parallel == 1 or len(deliveries) < 2 * parallel:
-        return _send_over_one_connection(deliveries, digests)
-    chunks = [deliveries[index::parallel] for index in range(parallel)]
+    if parallel == 1 or len(prepared.envelopes) + len(prepared.messages) < 2 * parallel:
+        return prepared.unbuildable + _send_over_one_connection(prepared.envelopes, prepared.messages)
+    envelopes = [prepared.envelopes[index::parallel] for index in range(parallel)]
+    messages = [prepared.messages[index::parallel] for index in range(parallel)]
     with ThreadPoolExecutor(max_workers=parallel, thread_name_prefix="smtp") as pool:
-        return [
-            outcome
-            for chunk in pool.map(_send_over_one_connection, chunks, [digests] * parallel)
-            for outcome in chunk
+        return prepared.unbuildable + [
+            outcome for chunk in pool.map(_send_over_one_connection, envelopes, messages) for outcome in chunk
         ]
 
 
+def email_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
+    """Prepare and send a batch in one go (the worker's loop overlaps the two: sending.TwoStepSender)."""
+    return email_transmit(email_prepare(deliveries))
+
+
 def _send_over_one_connection(
-    deliveries: list[Delivery], digests: dict[int, EmailMultiAlternatives]
+    envelopes: list[Envelope], messages: list[tuple[int, EmailMultiAlternatives]]
 ) -> list[SendOutcome]:
     outcomes: list[SendOutcome] = []
     connection = get_connection(fail_silently=False)
-    direct = isinstance(connection, SmtpBackend)  # other backends (console, locmem) get full messages
     envelope_from = sanitize_address(settings.DEFAULT_FROM_EMAIL, "utf-8")
     try:
         connection.open()
-        one_by_one = deliveries
-        if direct and offers_pipelining(connection.connection):  # type: ignore[attr-defined]
-            envelopes, one_by_one = _envelopes(deliveries, digests)
+        if envelopes and offers_pipelining(connection.connection):  # type: ignore[attr-defined]
             for reply in send_pipelined(connection.connection, envelope_from, envelopes):  # type: ignore[attr-defined]
                 error = None if reply.code == 250 else _by_code(reply.code, reply.text)
                 outcomes.append(SendOutcome(reply.delivery_id, error=error))
-        for delivery in one_by_one:
-            try:
-                raw = email_bytes(delivery) if direct and delivery.pk not in digests else None
-                if raw is not None:
-                    connection.connection.sendmail(  # type: ignore[attr-defined]
-                        envelope_from, [delivery.contact_point.value], raw
-                    )
-                else:
-                    connection.send_messages([digests.get(delivery.pk) or email_build(delivery)])
-            except Exception as error:  # classified: 4xx/connection → retry, 5xx/malformed → fail
-                problem = _smtp_error(error)
-                outcomes.append(SendOutcome(delivery.pk, error=problem))
-                if isinstance(problem, TransientProviderError):
-                    connection.close()
-                    connection.open()
-            else:
-                outcomes.append(SendOutcome(delivery.pk))
+        elif envelopes:
+            outcomes += _one_by_one(
+                connection,
+                [(e.delivery_id, partial(_sendmail, connection, envelope_from, e)) for e in envelopes],
+            )
+        outcomes += _one_by_one(
+            connection, [(delivery_id, partial(connection.send_messages, [m])) for delivery_id, m in messages]
+        )
     except (OSError, smtplib.SMTPException) as error:  # the server went away mid-batch
         done = {outcome.delivery_id for outcome in outcomes}
         problem = TransientProviderError("SMTP connection failed", raw=type(error).__name__)
-        outcomes += [SendOutcome(d.pk, error=problem) for d in deliveries if d.pk not in done]
+        waiting = [e.delivery_id for e in envelopes] + [delivery_id for delivery_id, _m in messages]
+        outcomes += [
+            SendOutcome(delivery_id, error=problem) for delivery_id in waiting if delivery_id not in done
+        ]
     finally:
         with contextlib.suppress(Exception):  # closing a dead connection must not lose the outcomes
             connection.close()
     return outcomes
 
 
-def _envelopes(
-    deliveries: list[Delivery], digests: dict[int, EmailMultiAlternatives]
-) -> tuple[list[Envelope], list[Delivery]]:
-    """Deliveries whose bytes come from the shared template, as envelopes; the rest, to send one by one."""
-    envelopes: list[Envelope] = []
-    others: list[Delivery] = []
-    for delivery in deliveries:
-        raw = email_bytes(delivery) if delivery.pk not in digests else None
-        if raw is None:
-            others.append(delivery)
+def _sendmail(connection: Any, envelope_from: str, envelope: Envelope) -> None:
+    # The connection's current SMTP session: _one_by_one reopens it after a temporary failure.
+    connection.connection.sendmail(envelope_from, [envelope.recipient], envelope.message)
+
+
+def _one_by_one(connection: Any, sends: list[tuple[int, Callable[[], object]]]) -> list[SendOutcome]:
+    """Each send on its own; after a temporary failure the connection is opened afresh for the next."""
+    outcomes: list[SendOutcome] = []
+    for delivery_id, send in sends:
+        try:
+            send()
+        except Exception as error:  # classified: 4xx/connection → retry, 5xx/malformed → fail
+            problem = _smtp_error(error)
+            outcomes.append(SendOutcome(delivery_id, error=problem))
+            if isinstance(problem, TransientProviderError):
+                connection.close()
+                connection.open()
         else:
-            envelopes.append(Envelope(delivery.pk, delivery.contact_point.value, raw))
-    return envelopes, others
+            outcomes.append(SendOutcome(delivery_id))
+    return outcomes

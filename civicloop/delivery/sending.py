@@ -2,7 +2,10 @@
 
 import time
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db.models import Min
@@ -10,14 +13,24 @@ from django.db.models import Min
 from civicloop.delivery.models import Channel, Delivery
 from civicloop.delivery.services import SendOutcome, deliveries_claim, deliveries_record
 
-Sender = Callable[[list[Delivery]], list[SendOutcome]]
+
+@dataclass(frozen=True)
+class TwoStepSender:
+    """A channel whose sending splits in two, so a worker overlaps them: it claims and prepares the
+    next batch (database, rendering) while this batch's network work runs in another thread."""
+
+    prepare: Callable[[list[Delivery]], Any]  # in the worker's thread: may read the database
+    transmit: Callable[[Any], list[SendOutcome]]  # in a sending thread: network only, never the database
+
+
+Sender = Callable[[list[Delivery]], list[SendOutcome]] | TwoStepSender
 
 
 def channel_sender(channel: str) -> Sender:
     if channel == Channel.EMAIL:
-        from civicloop.delivery.email import email_send_batch
+        from civicloop.delivery.email import email_prepare, email_transmit
 
-        return email_send_batch
+        return TwoStepSender(prepare=email_prepare, transmit=email_transmit)
     if channel == Channel.SMS:
         from civicloop.delivery.sms import sms_send_batch
 
@@ -56,6 +69,8 @@ def deliveries_send_pending(
     send = sender or channel_sender(channel)
     pacer = Pacer(rate)
     deadline = time.monotonic() + budget
+    if isinstance(send, TwoStepSender):
+        return _send_overlapped(channel=channel, size=size, deadline=deadline, pacer=pacer, sender=send)
     handled = 0
     while time.monotonic() < deadline:
         token, batch = deliveries_claim(channel=channel, limit=size)
@@ -64,6 +79,28 @@ def deliveries_send_pending(
         pacer.wait_for(len(batch))
         deliveries_record(token=token, outcomes=send(batch))
         handled += len(batch)
+    return handled
+
+
+def _send_overlapped(*, channel: str, size: int, deadline: float, pacer: Pacer, sender: TwoStepSender) -> int:
+    """The send loop with batch N on the wire while batch N+1 is claimed and prepared."""
+    handled = 0
+    in_flight: tuple[str, Future[list[SendOutcome]]] | None = None
+    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="send") as pool:
+        try:
+            while time.monotonic() < deadline:
+                token, batch = deliveries_claim(channel=channel, limit=size)
+                if not batch:
+                    break
+                prepared = sender.prepare(batch)
+                pacer.wait_for(len(batch))
+                if in_flight is not None:
+                    deliveries_record(token=in_flight[0], outcomes=in_flight[1].result())
+                in_flight = (token, pool.submit(sender.transmit, prepared))
+                handled += len(batch)
+        finally:
+            if in_flight is not None:  # what is on the wire is always recorded
+                deliveries_record(token=in_flight[0], outcomes=in_flight[1].result())
     return handled
 
 
