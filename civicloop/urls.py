@@ -29,3 +29,5 @@ urlpatterns = [
 ]
 # Residents' photos, served by Django only in DEBUG (production: the web server serves MEDIA_ROOT).
 urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# An unexpected error answers Open311 clients with an error list and API clients with JSON.
+handler500 = "civicloop.error_pages.server_error"

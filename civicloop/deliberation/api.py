@@ -5,7 +5,7 @@ as group sizes and shares, never by any number or name.
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from ninja import Field, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from civicloop.core.api import PublicListPagination, web_url
 from civicloop.core.errors import NotFound
@@ -23,6 +24,15 @@ from civicloop.deliberation.report import DivisiveStatement, conversation_report
 from civicloop.engage.models import Space
 
 router = Router(tags=["conversations"])
+
+# Inlined under its own title: as a bare enum it would be the OpenAPI component "Status", the same name as an
+# idea's status, and one would overwrite the other in /api/v1/openapi.json.
+ConversationStatus = Annotated[
+    Conversation.Status,
+    WithJsonSchema(
+        {"title": "ConversationStatus", "type": "string", "enum": list(Conversation.Status.values)}
+    ),
+]
 
 
 class SpaceRef(Schema):
@@ -54,7 +64,7 @@ class ConversationOut(Schema):
     url: str
     title: str
     prompt: str
-    status: Conversation.Status
+    status: ConversationStatus
     created_at: datetime
     space: SpaceRef
     question: QuestionRef | None

@@ -5,13 +5,14 @@ name they chose to show (never their contact details or account).
 """
 
 from datetime import datetime
-from typing import Literal
+from typing import Annotated, Literal
 
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import HttpError
 from ninja.pagination import paginate
+from pydantic import WithJsonSchema
 
 from civicloop.core.api import PublicListPagination, web_url
 from civicloop.core.errors import NotFound
@@ -19,6 +20,12 @@ from civicloop.engage import selectors
 from civicloop.engage.models import Idea, Question, Space
 
 router = Router(tags=["questions and ideas"])
+
+# Inlined under its own title: as a bare enum it would be the OpenAPI component "Status", the same name as a
+# conversation's status, and one would overwrite the other in /api/v1/openapi.json.
+IdeaStatus = Annotated[
+    Idea.Status, WithJsonSchema({"title": "IdeaStatus", "type": "string", "enum": list(Idea.Status.values)})
+]
 
 
 class SpaceRef(Schema):
@@ -82,7 +89,7 @@ class IdeaOut(Schema):
     question: QuestionRef
     author_name: str = Field(description="The name the author chose to show")
     community_area: AreaRef | None
-    status: Idea.Status
+    status: IdeaStatus
     is_staff_pick: bool
     supports_count: int
     comments_count: int
@@ -99,7 +106,7 @@ class IdeaOut(Schema):
 
 
 class StatusChangeOut(Schema):
-    status: Idea.Status
+    status: IdeaStatus
     reason: str
     department: str
     created_at: datetime
@@ -122,7 +129,7 @@ class IdeaDetailOut(IdeaOut):
 class IdeaQuery(Schema):
     # Bounded to a 64-bit id: a larger number is a 422, not a database overflow.
     question: int | None = Field(None, ge=1, le=2**63 - 1, description="Only ideas on this question (its id)")
-    status: Idea.Status | None = None
+    status: IdeaStatus | None = None
     sort: Literal["recent", "supported"] = Field("recent", description="Newest or most supported first")
 
 

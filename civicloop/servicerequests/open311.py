@@ -7,7 +7,7 @@ rate-limit code; same body shape), 400 otherwise. An empty parameter counts as a
 
 import re
 from collections.abc import Callable
-from datetime import datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from functools import wraps
 from typing import Any
 
@@ -19,6 +19,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
 from civicloop.core.errors import DomainError, NotFound
+from civicloop.core.null_bytes import form_holds_null, null_refused_message
 from civicloop.core.throttling import rate_limit_exceeded
 from civicloop.servicerequests import open311_cache, selectors
 from civicloop.servicerequests import open311_render as render
@@ -95,18 +96,25 @@ def _datetime(params: QueryDict, name: str) -> datetime | None:
             moment = datetime.combine(day, time.min)
         if moment is None:
             raise ValueError(value)
-        return moment if timezone.is_aware(moment) else timezone.make_aware(moment)
+        moment = moment if timezone.is_aware(moment) else timezone.make_aware(moment)
     except (ValueError, OverflowError) as error:
         raise ServiceRequestInvalid(
             f"{name} must be a W3C datetime, e.g. 2026-11-21T15:00:00-06:00.", field=name
         ) from error
+    try:  # the database compares in UTC: 0001-01-01T00:00+05:00 is a valid W3C datetime but not a UTC one
+        return moment.astimezone(UTC)
+    except OverflowError as error:
+        raise ServiceRequestInvalid(f"{name} is out of range.", field=name) from error
 
 
 def _positive_int(params: QueryDict, name: str, default: int, maximum: int) -> int:
     value = _param(params, name)
     if not value:
         return default
-    if not value.isdigit() or not 1 <= int(value) <= maximum:
+    # ASCII digits only (str.isdigit() also takes "²" or "①", which int() refuses), and no more of them
+    # than the maximum has.
+    digits = value.isascii() and value.isdigit() and len(value) <= len(str(maximum))
+    if not digits or not 1 <= int(value) <= maximum:
         raise ServiceRequestInvalid(f"{name} must be a whole number from 1 to {maximum}.", field=name)
     return int(value)
 
@@ -216,6 +224,8 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
+    if form_holds_null(request.POST):  # a large multipart body, which core.null_bytes leaves to this view
+        raise ServiceRequestInvalid(null_refused_message())
     client = api_client_for_key(_param(request.POST, "api_key"))
     data = request_input(request.POST)
     if not data.service_code:
@@ -235,6 +245,11 @@ def request_detail(request: HttpRequest, public_id: str, fmt: str) -> HttpRespon
     found = selectors.request_get(public_id=public_id, with_notes=extensions)
     payload = render.request_list([found], extensions=extensions)
     return render.response(payload, fmt, root="service_requests", item="request")
+
+
+@csrf_exempt
+def not_found(request: HttpRequest, fmt: str) -> HttpResponse:
+    return render.error_response(404, "There is no such Open311 resource.", fmt)
 
 
 @require_GET

@@ -45,6 +45,7 @@ DATA_FILE = Path(__file__).resolve().parent / "data" / "chicago_service_codes.js
 DESCRIPTION_MAX = 4000
 STRING_MAX = 200
 MEDIA_URL_MAX = 500
+EMAIL_MAX = 254  # ServiceRequest.email's column (EmailField's default length)
 PHOTO_FIELDS = (
     "photo",
     "photo_width",
@@ -221,6 +222,8 @@ def _contact(data: RequestInput) -> tuple[str, str]:
     email = data.email.strip().lower()
     if email:
         try:
+            if len(email) > EMAIL_MAX:  # validate_email takes up to 320: PostgreSQL would refuse the row
+                raise ValidationError("too long")
             validate_email(email)
         except ValidationError as error:
             raise ServiceRequestInvalid(_("email is not a valid email address."), field="email") from error
