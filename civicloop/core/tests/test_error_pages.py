@@ -33,7 +33,8 @@ def test_an_open311_client_gets_the_spec_error_list_in_xml(database_gone):
 
     assert response.status_code == 500
     root = ET.fromstring(response.content)
-    assert root.tag == "errors" and root.find("error/code").text == "500"
+    code = root.find("error/code")
+    assert root.tag == "errors" and code is not None and code.text == "500"
 
 
 def test_a_person_still_gets_the_html_page(monkeypatch):

@@ -136,3 +136,39 @@ def test_heldout_figures_stay_above_floors(check):
     assert report["civil_false_positive_rate"] <= 0.08
     assert report["threat_false_alarm_rate"] <= 0.05
     assert report["posts_per_second"] > 0 and report["p99_ms"] > 0
+
+
+def test_fixed_texts_are_embedded_once_and_kept_for_the_next_process(settings, tmp_path, monkeypatch):
+    from civicloop.moderation import checks
+
+    settings.VAR_DIR = tmp_path
+    embedded: list[str] = []
+    real_embed = checks.text_embed
+
+    def counting_embed(texts):
+        embedded.extend(texts)
+        return real_embed(texts)
+
+    monkeypatch.setattr(checks, "text_embed", counting_embed)
+    groups = (["The park is lovely", "Thanks for fixing it"], ["You are an idiot"])
+
+    first = checks.texts_embedded_cached(*groups)
+    assert embedded == [*groups[0], *groups[1]]
+    again = checks.texts_embedded_cached(*groups)  # as a new worker would: from the file
+    assert embedded == [*groups[0], *groups[1]]
+    assert all((a == b).all() for a, b in zip(first, again, strict=True))
+    assert [a.shape for a in again] == [(2, 384), (1, 384)]
+
+    checks.texts_embedded_cached(["Other texts"])  # other texts: their own entry, embedded
+    assert embedded[-1] == "Other texts"
+
+
+def test_an_unreadable_cache_file_is_embedded_afresh(settings, tmp_path):
+    from civicloop.moderation import checks
+
+    settings.VAR_DIR = tmp_path
+    (first,) = checks.texts_embedded_cached(["Potholes on Halsted"])
+    for path in (tmp_path / "cache").iterdir():
+        path.write_bytes(b"not an npz file")
+    (again,) = checks.texts_embedded_cached(["Potholes on Halsted"])
+    assert (first == again).all()

@@ -241,6 +241,30 @@ class Command(BaseCommand):
             help='Kill red-dwarf after this long and report "timed_out_after" (default 900).',
         )
 
+        load = suites.add_parser(
+            "load",
+            help="Serve the demo city with granian and drive N simulated residents (reading, subscribing, "
+            "posting, supporting, 311, Open311, SMS) while one alert is fanned out and emailed to M "
+            "recipients; prints one JSON line.",
+        )
+        load.add_argument("--residents", type=int, default=200, help="Simulated residents (default 200).")
+        load.add_argument("--seconds", type=int, default=300, help="Seconds of load (default 300).")
+        load.add_argument(
+            "--recipients", type=int, default=100_000, help="Email recipients of the alert (default 100000)."
+        )
+        load.add_argument(
+            "--workers", type=int, default=1, help="Email worker processes sending at once (default 1)."
+        )
+        load.add_argument(
+            "--think-seconds",
+            type=float,
+            default=3.0,
+            help="A resident's mean pause between actions (uniform from 0 to twice this; default 3).",
+        )
+        load.add_argument(
+            "--server-workers", type=int, default=0, help="granian processes (default: one per CPU)."
+        )
+
         opendata = suites.add_parser(
             "opendata",
             help="Load N service requests, export the 311 dataset in every format (a fresh process: time "
@@ -267,6 +291,39 @@ class Command(BaseCommand):
             self.run_opinions(options)
         elif options["suite"] == "opendata":
             self.run_opendata(options)
+        elif options["suite"] == "load":
+            self.run_load(options)
+
+    def run_load(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.core.loadmix import run_load
+        from civicloop.core.loadtest import BenchServerError
+
+        for name in ("residents", "seconds", "recipients", "workers"):
+            if options[name] < 1:
+                raise CommandError(f"--{name} must be at least 1.")
+        if options["residents"] > 60_000:
+            raise CommandError("--residents must be at most 60000 (one loopback address each).")
+        if options["think_seconds"] < 0:
+            raise CommandError("--think-seconds must not be negative.")
+        warnings.filterwarnings("ignore", message="No directory at")
+        load_average = os.getloadavg()[0]
+        with override_settings(DEBUG=False), sigterm_as_interrupt(), throwaway_database(options["verbosity"]):
+            try:
+                result = run_load(
+                    residents=options["residents"],
+                    seconds=options["seconds"],
+                    recipients=options["recipients"],
+                    workers=options["workers"],
+                    think=options["think_seconds"],
+                    server_workers=options["server_workers"] or None,
+                )
+            except BenchServerError as error:
+                raise CommandError(str(error)) from error
+            result |= machine_facts()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
 
     def run_opendata(self, options: dict[str, Any]) -> None:
         import json
