@@ -387,17 +387,20 @@ def test_the_pages_have_no_axe_violations(page, live_server, assert_accessible, 
 
     page.goto(NEW)
     page.get_by_role("button", name="Add the entry").click()
+    page.locator("#error-summary").wait_for()  # the click only starts the navigation
     assert page.locator("#error-summary").is_visible()
     assert_accessible(page)
     page.get_by_label("English").check()
     page.get_by_label("Question").fill("When do the beaches open?")
     page.get_by_label("Answer").fill("On Memorial Day weekend.")
     page.get_by_role("button", name="Add the entry").click()
+    page.get_by_text("Saved.").wait_for()  # the click only starts the navigation
     assert page.get_by_text("Saved.").is_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Delete this entry").click()
     assert_accessible(page)
     page.get_by_role("button", name="Yes, delete this entry").click()
+    page.get_by_text("Deleted.").wait_for()  # the click only starts the navigation
     assert page.get_by_text("Deleted.").is_visible()
     assert not FaqEntry.objects.filter(question="When do the beaches open?").exists()

@@ -104,9 +104,11 @@ def test_pages_work_without_javascript(chromium, live_server, city):
     no_js.goto("/announcements/")
     no_js.select_option("#filter-kind", "event")
     no_js.get_by_role("button", name="Apply filters").click()
+    # The click only starts the navigation: wait for the filtered page's content, then the Spanish page.
+    no_js.get_by_role("link", name="Budget town hall").wait_for()
     assert "kind=event" in no_js.url
-    assert no_js.get_by_role("link", name="Budget town hall").is_visible()
     no_js.get_by_label("Language").select_option("es")
     no_js.get_by_role("button", name="Change").click()
+    no_js.locator("html[lang=es]").wait_for(state="attached")
     assert no_js.locator("html").get_attribute("lang") == "es"
     context.close()
