@@ -33,6 +33,7 @@ class Command(BaseCommand):
                 "rqworker",
                 *backend.get("QUEUES", ["default"]),
                 job_class="django_tasks_rq.Job",  # runs django-tasks' Task objects (django-tasks-rq README)
+                worker_class="civicloop.core.rq_worker.PromptSchedulerWorker",
                 burst=batch,
                 # Tasks with run_after (retries, scheduled publishing) wait in RQ's scheduled registry;
                 # the scheduler moves them to the queue when due (in --batch: those due at start).
