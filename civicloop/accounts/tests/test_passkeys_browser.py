@@ -36,6 +36,12 @@ def base64url(text):
     return text.replace("+", "-").replace("/", "_").rstrip("=")
 
 
+def signed_in(browser_page, username):
+    """Password sign-in, then wait for the next page (the click only starts the navigation)."""
+    sign_in(browser_page, username)
+    browser_page.wait_for_url(lambda url: "/staff/login/" not in url)
+
+
 def heading(browser_page):
     return browser_page.get_by_role("heading", level=1).inner_text()
 
@@ -45,9 +51,9 @@ def test_a_moderator_adds_a_passkey_then_signs_in_with_it(page, live_server, ass
     mo = moderator()
     cdp, authenticator_id = virtual_authenticator(page)
 
-    sign_in(page, "mo")
+    signed_in(page, "mo")
     assert heading(page) == "Set up two-factor sign-in"
-    assert page.locator("#passkey-needs-js").is_hidden()
+    page.locator("#passkey-needs-js").wait_for(state="hidden")  # the deferred script has run
     assert_accessible(page)
     page.get_by_label("Passkey name").fill("Work laptop")
     page.get_by_role("button", name="Add a passkey").click()
@@ -60,7 +66,8 @@ def test_a_moderator_adds_a_passkey_then_signs_in_with_it(page, live_server, ass
     assert [base64url(credential["credentialId"]) for credential in stored] == [passkey.credential_id]
 
     page.get_by_role("button", name="Sign out").first.click()
-    sign_in(page, "mo")
+    page.wait_for_url(lambda url: not url.endswith("/staff/"))  # signed out: left the console
+    signed_in(page, "mo")
     assert heading(page) == "Sign in with your passkey"
     assert_accessible(page)
     page.get_by_role("button", name="Use your passkey").click()
@@ -92,16 +99,16 @@ def test_without_javascript_the_pages_say_passkeys_need_it(chromium, live_server
     context = chromium.new_context(base_url=live_server.url, java_script_enabled=False)
     browser_page = context.new_page()
     try:
-        sign_in(browser_page, "mo")
-        assert browser_page.get_by_text("Passkeys need JavaScript").is_visible()
+        signed_in(browser_page, "mo")
+        browser_page.get_by_text("Passkeys need JavaScript").wait_for()
         assert browser_page.get_by_role("button", name="Add a passkey").is_hidden()
         assert browser_page.get_by_label("6-digit code").is_visible()
 
         Passkey.objects.create(user=mo, name="Laptop", credential_id="abc", public_key=b"\x00")
         context.clear_cookies()
-        sign_in(browser_page, "mo")
+        signed_in(browser_page, "mo")
         assert heading(browser_page) == "Sign in with your passkey"
-        assert browser_page.get_by_text("Passkeys need JavaScript").is_visible()
+        browser_page.get_by_text("Passkeys need JavaScript").wait_for()
         assert browser_page.get_by_role("button", name="Use your passkey").is_hidden()
     finally:
         context.close()
