@@ -42,7 +42,7 @@ from civicloop.assistant.selectors import faq_query_cache_forget, faq_reply
 from civicloop.assistant.services.knowledge import faq_demo_load
 from civicloop.assistant.webhook_urls import TWILIO_INBOUND_PATH
 from civicloop.core.bench import _percentile
-from civicloop.core.loadtest import app_serving, database_url, python_drive
+from civicloop.core.loadtest import app_serving, database_url, python_drive, response_read_whole
 from civicloop.servicerequests.bench import requests_generate
 from civicloop.servicerequests.models import ServiceRequest
 
@@ -330,24 +330,9 @@ class SmsMeasurement:
 
 async def _response_read(reader: asyncio.StreamReader) -> tuple[int, str, bytes, bool]:
     """One HTTP/1.1 response: status, content type, body, and whether the connection stays open."""
-    head = (await reader.readuntil(b"\r\n\r\n")).decode("latin-1").split("\r\n")
-    status = int(head[0].split(" ", 2)[1])
-    headers = {}
-    for line in head[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    if "content-length" in headers:
-        body = await reader.readexactly(int(headers["content-length"]))
-    elif headers.get("transfer-encoding", "").lower() == "chunked":
-        chunks = []
-        size = -1
-        while size != 0:
-            size = int((await reader.readuntil(b"\r\n")).split(b";")[0], 16)
-            chunks.append((await reader.readexactly(size + 2))[:-2])
-        body = b"".join(chunks)
-    else:
-        return status, headers.get("content-type", ""), await reader.read(), False
-    return status, headers.get("content-type", ""), body, headers.get("connection", "").lower() != "close"
+    response = await response_read_whole(reader)
+    content_type = next(iter(response.header_values("content-type")), "")
+    return response.status, content_type, response.body, response.keep_alive
 
 
 def _is_twiml(content_type: str, body: bytes) -> bool:
