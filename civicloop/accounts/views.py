@@ -1,7 +1,7 @@
 import csv
 import json
 from base64 import b32encode
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode
 
 import segno
@@ -26,7 +26,7 @@ from django_otp import DEVICE_ID_SESSION_KEY, devices_for_user, user_has_device
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from civicloop.accounts import passkeys, selectors, services
+from civicloop.accounts import selectors, services
 from civicloop.accounts.audit_export import audit_csv_rows
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.forms import AuditFilterForm, SecondFactorCodeForm
@@ -41,6 +41,9 @@ from civicloop.accounts.second_factor import (
     second_factor_satisfied,
 )
 from civicloop.accounts.staff_sessions import is_staff_account
+
+if TYPE_CHECKING:
+    from civicloop.accounts import passkeys
 
 LOCKED_OUT_STATUS = 429
 
@@ -229,11 +232,13 @@ def _may_add_second_factor(request: HttpRequest) -> bool:
 
 def _challenge_take(request: HttpRequest, key: str) -> bytes | None:
     """The ceremony's challenge, used once: a second answer to the same options is refused."""
+    from civicloop.accounts import passkeys  # py_webauthn costs every process ~28 MB: loaded when used
+
     stored = request.session.pop(key, None)
     return passkeys.base64url_to_bytes(stored) if isinstance(stored, str) and stored else None
 
 
-def _passkey_error(error: passkeys.PasskeyInvalid) -> JsonResponse:
+def _passkey_error(error: "passkeys.PasskeyInvalid") -> JsonResponse:
     return JsonResponse({"error": error.message}, status=400)
 
 
@@ -241,6 +246,8 @@ def _passkey_error(error: passkeys.PasskeyInvalid) -> JsonResponse:
 @require_POST
 def passkey_register_options(request: HttpRequest) -> JsonResponse:
     """Options for navigator.credentials.create(): this site, this person, a fresh challenge."""
+    from civicloop.accounts import passkeys  # py_webauthn costs every process ~28 MB: loaded when used
+
     if (refused := _passkey_refused(request)) is not None:
         return refused
     if not _may_add_second_factor(request):
@@ -257,6 +264,8 @@ def passkey_register_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_register(request: HttpRequest) -> JsonResponse:
     """The browser's new credential: checked, kept, and this session counts as verified with it."""
+    from civicloop.accounts import passkeys  # py_webauthn costs every process ~28 MB: loaded when used
+
     if (refused := _passkey_refused(request)) is not None:
         return refused
     if not _may_add_second_factor(request):
@@ -289,6 +298,8 @@ def passkey_register(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_verify_options(request: HttpRequest) -> JsonResponse:
     """Options for navigator.credentials.get(): this person's passkeys and a fresh challenge."""
+    from civicloop.accounts import passkeys  # py_webauthn costs every process ~28 MB: loaded when used
+
     if (refused := _passkey_refused(request)) is not None:
         return refused
     if not Passkey.objects.filter(user=request.user, confirmed=True).exists():  # type: ignore[misc]
@@ -307,6 +318,8 @@ def passkey_verify_options(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_verify(request: HttpRequest) -> JsonResponse:
     """The second step with a passkey: on success the session is verified as with the app's code."""
+    from civicloop.accounts import passkeys  # py_webauthn costs every process ~28 MB: loaded when used
+
     if (refused := _passkey_refused(request)) is not None:
         return refused
     user: User = request.user  # type: ignore[assignment]
@@ -327,6 +340,8 @@ def passkey_verify(request: HttpRequest) -> JsonResponse:
 @require_POST
 def passkey_remove(request: HttpRequest, pk: int) -> HttpResponse:
     """Remove one of your passkeys (a plain form: no JavaScript needed); back to the two-factor page."""
+    from civicloop.accounts import passkeys  # py_webauthn costs every process ~28 MB: loaded when used
+
     if (refused := _second_factor_person(request)) is not None:
         return refused
     user: User = request.user  # type: ignore[assignment]

@@ -17,7 +17,6 @@ from django.utils import timezone
 
 from civicloop.accounts.permissions import Capability, user_can
 from civicloop.core.errors import NotFound
-from civicloop.engage import bridging
 from civicloop.engage.models import (
     Comment,
     Idea,
@@ -327,6 +326,8 @@ def question_bridging(question: Question) -> BridgingOrder:
             .annotate(last=Max("created_at"))
             .values_list("participant_id", "last")
         )
+        from civicloop.engage import bridging  # scipy costs every process ~50 MB: loaded when ranked
+
         rank = bridging.bridging_rank(
             idea_ids=np.array([pk for pk, _ in ideas], dtype=np.int64),
             idea_posted=np.array([posted.timestamp() for _, posted in ideas], dtype=np.float64),
@@ -353,7 +354,9 @@ def question_default_sort(question: Question) -> str:
             )["total"]
             or 0
         )
-    if total < bridging.MIN_SUPPORTERS:  # each supporter supports at least once
+    from civicloop.engage.bridging import MIN_SUPPORTERS  # (scipy loaded on first use, as above)
+
+    if total < MIN_SUPPORTERS:  # each supporter supports at least once
         return "fair"
     return "bridging" if question_bridging(question).ready else "fair"
 

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability, user_can
 from civicloop.core.errors import NotFound
-from civicloop.moderation import coordinated, selectors, services
+from civicloop.moderation import selectors, services
 from civicloop.moderation.forms import DecisionForm
 from civicloop.moderation.models import CoordinatedVotingCase, ModerationCase, ReasonCode
 from civicloop.moderation.services import DecisionInput
@@ -166,6 +166,8 @@ def moderation_export(request: HttpRequest) -> HttpResponse:
 def coordinated_queue(request: HttpRequest) -> HttpResponse:
     """Coordinated-voting cases; a POST looks for new ones now (as the background task does)."""
     if request.method == "POST":
+        from civicloop.moderation import coordinated  # scipy costs every process ~50 MB: loaded when used
+
         opened = coordinated.coordinated_voting_flag()
         messages.success(
             request,
@@ -187,13 +189,11 @@ def coordinated_queue(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/staff/coordinated_queue.html", context)
 
 
+# The function of moderation.coordinated each action calls (by name: scipy is loaded when a case is decided).
 COORDINATED_ACTIONS = {
-    "exclude": (
-        coordinated.coordinated_case_exclude,
-        gettext_lazy("Their votes are left out of the analysis."),
-    ),
-    "keep": (coordinated.coordinated_case_keep, gettext_lazy("Kept: their votes count.")),
-    "undo": (coordinated.coordinated_case_undo, gettext_lazy("Undone: their votes count again.")),
+    "exclude": ("coordinated_case_exclude", gettext_lazy("Their votes are left out of the analysis.")),
+    "keep": ("coordinated_case_keep", gettext_lazy("Kept: their votes count.")),
+    "undo": ("coordinated_case_undo", gettext_lazy("Undone: their votes count again.")),
 }
 
 
@@ -204,9 +204,11 @@ def coordinated_case(request: HttpRequest, case_id: int) -> HttpResponse:
         action = COORDINATED_ACTIONS.get(request.POST.get("action", ""))
         if action is None:
             return HttpResponse(_("Choose an action."), status=400)
-        decide, done = action
+        from civicloop.moderation import coordinated  # (loaded when used, as above)
+
+        decide_name, done = action
         try:
-            decide(case_id=case_id, moderator=request.user)
+            getattr(coordinated, decide_name)(case_id=case_id, moderator=request.user)
         except CoordinatedVotingCase.DoesNotExist as error:
             raise Http404("No such case.") from error
         except coordinated.CoordinatedCaseAlreadyDecided as error:

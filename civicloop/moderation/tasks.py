@@ -8,7 +8,6 @@ from django.utils import timezone
 from django_tasks import task
 
 from civicloop.engage.models import Idea
-from civicloop.moderation.coordinated import coordinated_voting_flag
 from civicloop.moderation.services import support_bursts_flag
 
 # Supports on a question are compared this long after the first of a run of them, once per run: a
@@ -33,6 +32,8 @@ def flag_support_bursts(idea_id: int) -> int:
 @task()
 def flag_coordinated_question(question_id: int) -> int:
     """Opens a case per group of coordinated new supporters on the question (idempotent)."""
+    from civicloop.moderation.coordinated import coordinated_voting_flag  # scipy: loaded when used
+
     return len(coordinated_voting_flag(question_ids=[question_id]))
 
 
@@ -40,4 +41,6 @@ def flag_coordinated_question(question_id: int) -> int:
 def flag_coordinated_voting() -> int:
     """For a schedule (or enqueued by hand): opens a case per group of coordinated new accounts in
     every open conversation and recent question (idempotent: a group already in a case is skipped)."""
+    from civicloop.moderation.coordinated import coordinated_voting_flag  # scipy: loaded when used
+
     return len(coordinated_voting_flag())
