@@ -49,10 +49,12 @@ TEST_WORKERS ?= auto
 test: install
 	$(BIN)/pytest -q -n $(TEST_WORKERS) --dist loadfile
 
+# lint-imports checks the layers between apps ([tool.importlinter] in pyproject.toml); no cache folder in the tree.
 lint: install
 	$(BIN)/ruff check civicloop
 	$(BIN)/ruff format --check civicloop
 	$(BIN)/mypy civicloop
+	$(BIN)/lint-imports --no-cache
 
 check: lint test
 	DEBUG=1 $(BIN)/civicloop makemigrations --check --dry-run

@@ -1,5 +1,7 @@
 """Settings come from environment variables; defaults suit a local demo (see .env.example).
 
+Kept as one module: Django reads its settings from one module, and a reader finds every setting here.
+
 A ``.env`` file at the checkout's root (``make run`` writes one for the demo) is read first, without
 overriding what the environment already says; ``CIVICLOOP_ENV_FILE`` names another file, or none when
 empty (the test suite's choice, so a demo's file never changes a test run).
@@ -83,7 +85,26 @@ INSTALLED_APPS = [
     "civicloop.insights",
     "civicloop.opendata",
     "civicloop.records",
+    # On top: they use the domain apps, and no app uses them.
+    "civicloop.demo",
+    "civicloop.bench",
     "corsheaders",
+]
+
+# The 400 for a request holding a NUL character (core/null_bytes.py), in the dialect of the interface under
+# each path prefix: dotted path of a function (status, description, "xml" or "json") -> HttpResponse.
+NULL_BYTES_ERROR_RENDERERS = {"/open311/": "civicloop.servicerequests.open311_render.error_response"}
+
+# What `civicloop worker` calls at start, in this order (dotted paths): each app books its own schedules,
+# so core's worker command imports no domain app.
+WORKER_START_HOOKS = [
+    # A worker that died mid-send left deliveries leased and no task to finish them.
+    "civicloop.delivery.tasks.resume_unfinished_sends",
+    "civicloop.delivery.tasks_digests.digests_schedule",  # each digest frequency has its next run waiting
+    "civicloop.assistant.tasks_inbox.social_mentions_schedule",  # the staff inbox polls the social accounts
+    "civicloop.opendata.tasks.opendata_schedule",  # open-data exports refresh on each dataset's schedule
+    "civicloop.insights.tasks.insights_schedule",  # the dashboards' figures are recomputed every hour
+    "civicloop.core.tasks.retention_schedule",  # personal data past its retention period is forgotten daily
 ]
 
 MIDDLEWARE = [

@@ -21,6 +21,7 @@ from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse, QueryDict
+from django.utils.module_loading import import_string
 from django.utils.translation import gettext as _
 
 _URLENCODED = "application/x-www-form-urlencoded"
@@ -69,10 +70,11 @@ def null_refused_message() -> str:
 def refusal(request: HttpRequest) -> HttpResponse:
     """The 400 in the dialect of the interface asked: Open311's error list, the JSON API's detail, or text."""
     message = null_refused_message()
-    if request.path.startswith("/open311/"):
-        from civicloop.servicerequests.open311_render import error_response
-
-        return error_response(400, message, "xml" if request.path.endswith(".xml") else "json")
+    # An app's own dialect (Open311), named in settings so that core imports no domain app.
+    for prefix, renderer in settings.NULL_BYTES_ERROR_RENDERERS.items():
+        if request.path.startswith(prefix):
+            error_response = import_string(renderer)
+            return error_response(400, message, "xml" if request.path.endswith(".xml") else "json")
     if request.path.startswith("/api/v1/"):  # the JSON API's error, as its OpenAPI file documents it
         return JsonResponse({"detail": message}, status=400)
     return HttpResponseBadRequest(message, content_type="text/plain; charset=utf-8")

@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.core.management import call_command
 from django.utils import timezone
 
-from civicloop.core.demo_content import DEMO_PASSWORD
 from civicloop.delivery.tests.smtp_sink import site_mail
+from civicloop.demo.content import DEMO_PASSWORD
 from civicloop.engage.models import Comment, Idea, IdeaFollower, ModerationState, Question, Support
 from civicloop.engage.tests.conftest import client_for, make_resident
 from civicloop.moderation.models import Decision, ModerationCase

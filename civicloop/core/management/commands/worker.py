@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.utils.module_loading import import_string
 
 RQ_BACKEND = "django_tasks_rq.RQBackend"
 
@@ -12,20 +13,10 @@ class Command(BaseCommand):
         parser.add_argument("--batch", action="store_true", help="Run until the queue is empty, then exit.")
 
     def handle(self, *args: object, **options: object) -> None:
-        from civicloop.assistant.tasks_inbox import social_mentions_schedule
-        from civicloop.core.tasks import retention_schedule
-        from civicloop.delivery.tasks import resume_unfinished_sends
-        from civicloop.delivery.tasks_digests import digests_schedule
-        from civicloop.insights.tasks import insights_schedule
-        from civicloop.opendata.tasks import opendata_schedule
-
-        # A worker that died mid-send left deliveries leased and no task to finish them.
-        resume_unfinished_sends()
-        digests_schedule()  # each digest frequency has its next run waiting
-        social_mentions_schedule()  # the staff inbox polls the city's social accounts
-        opendata_schedule()  # open-data exports refresh on each dataset's schedule
-        insights_schedule()  # the dashboards' figures are recomputed every hour
-        retention_schedule()  # personal data past its retention period is forgotten daily
+        # What each app books at worker start (settings.WORKER_START_HOOKS), in order; all found first.
+        hooks = [import_string(path) for path in settings.WORKER_START_HOOKS]
+        for hook in hooks:
+            hook()
         batch = bool(options["batch"])
         backend = settings.TASKS["default"]
         if backend["BACKEND"] == RQ_BACKEND:

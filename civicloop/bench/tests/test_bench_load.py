@@ -4,7 +4,7 @@ import json
 
 from django.core.management import call_command
 
-from civicloop.core.loadmix import FIRST, ROUTES, form_data, form_find, forms_read
+from civicloop.bench.loadmix import FIRST, ROUTES, form_data, form_find, forms_read
 
 PAGE = b"""
 <form action="/i18n/setlang/" method="post"><input type="hidden" name="csrfmiddlewaretoken" value="t">

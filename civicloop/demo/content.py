@@ -1,4 +1,6 @@
-"""Announcements for the demo city: realistic, bilingual, of every kind.
+"""What the demo city says and who works there: its bilingual announcements and its staff logins.
+
+Kept as one module: data only (no logic, no database), one list of announcements and the staff.
 
 Each entry: kind, topic slugs, community-area numbers ([] = all of Chicago), days since publishing
 (for events: days until the event), English (title, summary, body), Spanish (title, summary, body) or None.
