@@ -1,5 +1,7 @@
 """Bridging rank of a question's ideas: support *across* opinion groups, not the raw count (issue 13, item 5).
 
+Kept as one module: one algorithm (fit, opinion sides, score, rank) whose steps share its parameters.
+
 Plain functions, no Django. The model is Community Notes' matrix factorisation with one factor,
 fitted to who supports what:
 

@@ -15,7 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from civicloop.accounts.permissions import Capability, department_may_act, user_can
 from civicloop.engage import services
@@ -85,7 +85,7 @@ def _space_page(
     return render(request, "engage/staff/space.html", context, status=400 if bound else 200)
 
 
-@require_GET
+@require_safe
 @engage_staff_required
 def staff_space(request: HttpRequest, space_id: int) -> HttpResponse:
     return _space_page(request, _space(space_id))
@@ -158,7 +158,7 @@ def _idea_page(
     return render(request, "engage/staff/idea.html", context, status=400 if bound else 200)
 
 
-@require_GET
+@require_safe
 @engage_staff_required
 def staff_idea(request: HttpRequest, idea_id: int) -> HttpResponse:
     return _idea_page(request, _idea(idea_id))

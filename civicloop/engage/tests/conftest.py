@@ -11,9 +11,11 @@ from django.utils import timezone
 
 from civicloop.accounts.models import Role, User
 from civicloop.delivery.models import Delivery
-from civicloop.engage.models import Participant, Question, Space
+from civicloop.engage.models import Idea, Participant, Question, Space
+from civicloop.engage.selectors import Viewer, viewer_for
 from civicloop.engage.services import (
     QuestionInput,
+    idea_create,
     participant_sign_in_confirm,
     participant_sign_in_request,
     question_create,
@@ -111,3 +113,17 @@ def client_for(participant: Participant) -> Client:
     session[SESSION_KEY] = participant.pk
     session.save()
     return client
+
+
+def as_viewer(participant: Participant) -> Viewer:
+    return viewer_for(user=None, participant_id=participant.pk)
+
+
+def post(
+    question: Question,
+    participant: Participant,
+    title: str = "More shade trees",
+    body: str = "Plant trees along the path.",
+    **kwargs: Any,
+) -> Idea:
+    return idea_create(question=question, viewer=as_viewer(participant), title=title, body=body, **kwargs)

@@ -86,7 +86,7 @@ def test_the_endpoint_returns_a_fragment_with_links_to_support_instead(question)
 
 
 def test_the_endpoint_is_rate_limited_and_respects_private_spaces(question, monkeypatch):
-    monkeypatch.setattr("civicloop.engage.views.SIMILAR_CHECKS_PER_ADDRESS", 2)
+    monkeypatch.setattr("civicloop.engage.views.posting.SIMILAR_CHECKS_PER_ADDRESS", 2)
     staff_question = make_question(make_space(visibility=Space.Visibility.STAFF, title="Staff"))
     client = Client()
 

@@ -175,7 +175,7 @@ def test_a_support_keeps_a_keyed_hash_of_the_network_address_never_the_address(q
 
 
 def test_one_network_address_is_rate_limited_on_posting(question, monkeypatch):
-    monkeypatch.setattr("civicloop.engage.views.POSTS_PER_ADDRESS", 2)
+    monkeypatch.setattr("civicloop.engage.views.posting.POSTS_PER_ADDRESS", 2)
     residents = [make_resident(f"r{n}@example.org", name=f"R{n}") for n in range(3)]
 
     codes = [
@@ -238,7 +238,7 @@ def test_sign_in_by_magic_link_in_the_resident_s_language(django_capture_on_comm
 
 
 def test_sign_in_links_to_one_address_are_limited(monkeypatch):
-    monkeypatch.setattr("civicloop.engage.services.SIGN_IN_LINKS_PER_CONTACT", 1)
+    monkeypatch.setattr("civicloop.engage.services.participants.SIGN_IN_LINKS_PER_CONTACT", 1)
     form = {"display_name": "Ana", "contact": "ana@example.org"}
 
     codes = [Client(REMOTE_ADDR=f"10.0.0.{n}").post("/ideas/sign-in/", form).status_code for n in (1, 2)]
@@ -322,7 +322,7 @@ def test_the_question_page_orders_by_fair_rotation_with_other_sorts_one_click_aw
 
 
 def test_a_long_discussion_comes_in_pages_with_replies_under_their_comment(question, monkeypatch):
-    monkeypatch.setattr("civicloop.engage.selectors.THREADS_PER_PAGE", 3)
+    monkeypatch.setattr("civicloop.engage.selectors.idea_pages.THREADS_PER_PAGE", 3)
     ana, ben = make_resident(), make_resident("ben@example.org", name="Ben")
     idea = post_idea(question, ana)
     ana_viewer, ben_viewer = (
@@ -344,7 +344,7 @@ def test_a_long_discussion_comes_in_pages_with_replies_under_their_comment(quest
 
 
 def test_after_commenting_the_resident_lands_on_the_page_with_the_comment(question, monkeypatch):
-    monkeypatch.setattr("civicloop.engage.selectors.THREADS_PER_PAGE", 2)
+    monkeypatch.setattr("civicloop.engage.selectors.idea_pages.THREADS_PER_PAGE", 2)
     ana = make_resident()
     idea = post_idea(question, ana)
     viewer = viewer_for(user=None, participant_id=ana.pk)

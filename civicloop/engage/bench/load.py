@@ -1,4 +1,4 @@
-"""`civicloop bench forums`: a city's worth of ideas and comments, its busiest pages, the civility check.
+"""A city's worth of ideas and comments for `civicloop bench forums`, loaded in a few statements.
 
 The load is set-based: participants, ideas, comments, supports and status changes are each one
 `INSERT … SELECT` over a generated series (a recursive CTE on SQLite, `generate_series` on
@@ -12,27 +12,18 @@ smaller of two pseudo-random picks, so hot ideas have from none to twice their m
 handful each: median 6 at the default volume, about 1 idea in 10 with none). Within an idea every
 third comment (rank 2, 5, 8, …) replies to one of the two comments just before it, both
 top-level: two levels, as the app allows. Comments are spread in time between their idea and now.
-
-The pages are timed in-process with Django's test client (server time: middleware, view, SQL,
-template), as `bench pages` does; the civility check over the held-out texts, as
-`civicloop moderation evaluate` measures it.
 """
 
-import random
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
-from django.test import Client
-from django.test.utils import override_settings
 from django.utils import timezone
 
-from civicloop.core.bench import _percentile, page_samples
 from civicloop.core.bulkload import (
     SQL_DIALECTS,
     Columns,
@@ -42,6 +33,17 @@ from civicloop.core.bulkload import (
     tables_settle,
 )
 from civicloop.delivery.fanout import _table
+from civicloop.engage.bench.sample_text import (
+    BIG_QUESTION,
+    COMMENT_BODIES,
+    DEPARTMENT,
+    FIRST_NAMES,
+    IDEA_BODIES,
+    IDEA_TITLES,
+    INITIALS,
+    OTHER_QUESTIONS,
+    STATUS_REASON,
+)
 from civicloop.engage.models import (
     Comment,
     Idea,
@@ -59,7 +61,6 @@ from civicloop.subscriptions.models import ContactPoint, Subscriber
 from civicloop.topics.models import Topic
 from civicloop.topics.services import topics_ensure
 
-TARGET_MS = 50.0
 QUESTIONS = 20
 BIG_QUESTION_SLOTS = 2  # of every 5 ideas
 HOT_EVERY = 100  # one idea in 100 is "hot"
@@ -68,88 +69,6 @@ IDEAS_PER_PARTICIPANT = 5
 SUPPORTS_MAX = 8
 SPAN = timedelta(days=365)  # ideas over the last year
 AREA_SLOTS = 80  # idea n % 80 picks one of the 77 areas, or none for the last 3 slots
-SEED = 2026
-
-BIG_QUESTION = "How should your ward spend its participatory budget next year?"
-OTHER_QUESTIONS = [
-    "What would make your walk to school safer?",
-    "How can the city keep parks clean in summer?",
-    "Where should the next protected bike lanes go?",
-    "What should libraries offer in the evenings?",
-    "How can bus stops be more comfortable in winter?",
-    "What would bring more people to local business corridors?",
-    "How should vacant lots in your area be used?",
-    "What would help you recycle more?",
-    "How can city services reach people who do not speak English?",
-    "Where do you need more street lights?",
-    "What should summer programs for teenagers include?",
-    "How can we reduce flooding in basements?",
-    "What would make public meetings easier to attend?",
-    "Which intersections need a crossing guard?",
-    "How should the city plant more trees?",
-    "What would make 311 easier to use?",
-    "How can the lakefront be more accessible?",
-    "What should a neighborhood resilience hub offer?",
-    "How can we make alleys safer at night?",
-]
-IDEA_TITLES = [
-    "Benches and shade along the main street",
-    "A protected crossing by the elementary school",
-    "Free Wi-Fi in every park fieldhouse",
-    "More trash cans on the commercial strip",
-    "Community garden on the empty lot",
-    "Longer library hours on weekdays",
-    "Más luces en el callejón detrás de la escuela",
-    "Repave the sidewalks on the side streets",
-    "Water fountains that work all summer",
-    "Bike parking at every train station",
-    "Clases de inglés gratis para adultos",
-    "Murals by local artists on viaduct walls",
-]
-IDEA_BODIES = [
-    "People wait here every day with nowhere to sit. A few benches and a tree or two would make a "
-    "real difference, especially for older neighbors.",
-    "Cars go too fast and kids cross here twice a day. A raised crosswalk and a sign would help.",
-    "Many families rely on the library for internet. It closes too early for people who work.",
-    "El lote está vacío desde hace años. Podríamos sembrar verduras y hacer talleres para niños.\n\n"
-    "Varias familias ya se ofrecieron para cuidarlo.",
-    "This would cost little and help a lot. I would be glad to volunteer to help maintain it.",
-    "Every summer the same problem. Please fix it before June this time.",
-]
-COMMENT_BODIES = [
-    "Great idea, I support this.",
-    "Agreed. The corner by the bus stop needs it most.",
-    "Has anyone asked the alderman's office about this? They fixed something similar on our block.",
-    "I am not sure this is the best use of the money, but the problem is real.",
-    "Estoy de acuerdo, mis hijos pasan por ahí todos los días.",
-    "We tried this two years ago and it worked until the funding ran out. It needs a maintenance plan.",
-    "Yes! And please add lighting too, it is very dark in the evening.",
-    "Could this be done together with the repaving planned for next spring?",
-    "Buena idea. ¿Se podría hacer también en el parque de al lado?",
-    "Thanks for posting this. I walk there every morning and see the same thing.",
-]
-INITIALS = [
-    "A.",
-    "B.",
-    "C.",
-    "D.",
-    "G.",
-    "H.",
-    "K.",
-    "L.",
-    "M.",
-    "N.",
-    "O.",
-    "P.",
-    "R.",
-    "S.",
-    "T.",
-    "V.",
-    "W.",
-]
-FIRST_NAMES = ["Maria", "James", "Guadalupe", "Aisha", "Wei", "Tomasz", "Keisha", "Luis", "Fatima", "Kevin"]
-STATUS_REASON = "The ward's budget for this year is already committed; we will look at it again next year."
-DEPARTMENT = "Office of Budget and Management"
 
 
 @dataclass(frozen=True)
@@ -427,128 +346,3 @@ def forums_generate(*, ideas: int, comments: int) -> LoadedForums:
         most_comments=loaded_ideas.aggregate(most=Max("comments_count"))["most"] or 0,
         seconds=time.perf_counter() - started,
     )
-
-
-# Measuring ------------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class PageTiming:
-    label: str
-    url: str
-    p50_ms: float
-    p99_ms: float
-    max_ms: float
-    queries: int
-    size_bytes: int
-
-    def as_json(self) -> dict[str, Any]:
-        return {
-            "url": self.url,
-            "p50_ms": round(self.p50_ms, 1),
-            "p99_ms": round(self.p99_ms, 1),
-            "max_ms": round(self.max_ms, 1),
-            "queries": self.queries,
-            "kib": round(self.size_bytes / 1024, 1),
-            "met": self.p50_ms <= TARGET_MS,
-        }
-
-
-def forums_urls(loaded: LoadedForums, seed: int = SEED) -> dict[str, tuple[str, int | None]]:
-    """(URL, the idea's comments or None) by page: the big question in two orders, two ideas' pages."""
-    question = f"/ideas/{loaded.space_slug}/{loaded.big_question_slug}/"
-    ideas = Idea.objects.filter(
-        question__space__slug=loaded.space_slug, moderation_state=ModerationState.PUBLISHED
-    ).order_by("id")
-    busiest = ideas.order_by("-comments_count", "id").values_list("id", "comments_count").first()
-    count = ideas.count()
-    if busiest is None or count == 0:
-        raise ValueError("no ideas loaded")
-    chosen = ideas.values_list("id", "comments_count")[random.Random(seed).randrange(count)]
-    return {
-        "question": (question, None),  # the default order: fair rotation
-        "question_newest": (f"{question}?sort=newest", None),
-        "question_discussed": (f"{question}?sort=discussed", None),
-        "idea_most_comments": (f"/ideas/{busiest[0]}/", busiest[1]),
-        "idea_random": (f"/ideas/{chosen[0]}/", chosen[1]),
-    }
-
-
-def pages_measure(urls: dict[str, str], *, repeat: int) -> list[PageTiming]:
-    """Server time of each URL through Django's full request/response cycle, with the test client.
-
-    One untimed warm-up request per URL also counts its SQL queries; the timed requests run with
-    DEBUG off and no query log. Every answer must be 200 with a body (BenchResponseError).
-    """
-    if repeat < 1:
-        raise ValueError("repeat must be at least 1")
-    client = Client()
-    timings = []
-    with override_settings(DEBUG=False):
-        for label, url in urls.items():
-            measured = page_samples(client, url, repeat=repeat)
-            samples = measured.samples_ms
-            timings.append(
-                PageTiming(
-                    label=label,
-                    url=url,
-                    p50_ms=_percentile(samples, 0.5),
-                    p99_ms=_percentile(samples, 0.99),
-                    max_ms=samples[-1],
-                    queries=measured.queries,
-                    size_bytes=measured.size_bytes,
-                )
-            )
-    return timings
-
-
-def civility_measure() -> dict[str, Any]:
-    """The configured civility check over the held-out texts, as `civicloop moderation evaluate` times it:
-    posts/s in batches, then one post at a time (p50, p99); the model is loaded first, untimed."""
-    from civicloop.moderation.checks import DEFAULT_CHECK, civility_check
-    from civicloop.moderation.evaluate import HELDOUT_SET, evaluate, read_labelled
-
-    items = read_labelled(HELDOUT_SET)
-    started = time.perf_counter()
-    check = civility_check()
-    check.check_many([items[0].text])  # loads the model and embeds the examples
-    load_seconds = time.perf_counter() - started
-    report = evaluate(check, items)
-    return {
-        "check": getattr(settings, "MODERATION_CHECK", DEFAULT_CHECK),
-        "posts": report["posts"],
-        "batch_size": report["batch_size"],
-        "posts_per_second": report["posts_per_second"],
-        "p50_ms": report["p50_ms"],
-        "p99_ms": report["p99_ms"],
-        "load_seconds": round(load_seconds, 1),
-    }
-
-
-def run_forums(*, ideas: int, comments: int, repeat: int) -> dict[str, Any]:
-    """Load the forums, time the pages, time the civility check: the JSON report (machine facts aside)."""
-    loaded = forums_generate(ideas=ideas, comments=comments)
-    urls = forums_urls(loaded)
-    timings = pages_measure({label: url for label, (url, _) in urls.items()}, repeat=repeat)
-    pages = {timing.label: timing.as_json() for timing in timings}
-    for label, (_, idea_comments) in urls.items():
-        if idea_comments is not None:
-            pages[label]["comments"] = idea_comments
-    return {
-        "suite": "forums",
-        "questions": loaded.questions,
-        "participants": loaded.participants,
-        "ideas": loaded.ideas,
-        "big_question_ideas": loaded.big_question_ideas,
-        "comments": loaded.comments,
-        "replies": loaded.replies,
-        "most_comments_on_an_idea": loaded.most_comments,
-        "supports": loaded.supports,
-        "status_changes": loaded.status_changes,
-        "load_seconds": round(loaded.seconds, 1),
-        "repeat": repeat,
-        "pages": pages,
-        "civility": civility_measure(),
-        "target_ms": TARGET_MS,
-        "met": all(row["met"] for row in pages.values()),
-    }
