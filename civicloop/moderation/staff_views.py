@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability, user_can
@@ -43,7 +43,7 @@ def reason_labels(codes: list[str]) -> list[str]:
     return labels
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.MODERATE)
 def moderation_queue(request: HttpRequest) -> HttpResponse:
     queue = request.GET.get("queue", "all")
@@ -129,7 +129,7 @@ def moderation_case(request: HttpRequest, case_id: int) -> HttpResponse:
     return _case_page(request, case_id, form=form)
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.MODERATE)
 def moderation_log(request: HttpRequest) -> HttpResponse:
     context = {
@@ -144,7 +144,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.ADMINISTER)
 def moderation_export(request: HttpRequest) -> HttpResponse:
     """Removed and hidden content with its decisions, as CSV (for public-records requests)."""

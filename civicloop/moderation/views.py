@@ -9,7 +9,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.core.errors import NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
@@ -44,7 +44,7 @@ def _sign_in_redirect(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(f"{reverse('engage:sign_in')}?next={request.path}")
 
 
-@require_GET
+@require_safe
 def code_of_conduct(request: HttpRequest) -> HttpResponse:
     return render(request, "moderation/code_of_conduct.html", {"reasons": ReasonCode.choices})
 

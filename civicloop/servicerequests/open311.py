@@ -16,7 +16,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.null_bytes import form_holds_null, null_refused_message
@@ -195,19 +195,19 @@ def rate_limit_check(client: ApiClient) -> None:
 # Views -----------------------------------------------------------------------------------------
 
 
-@require_GET
+@require_safe
 def discovery(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.response(render.discovery(), fmt, root="discovery")
 
 
-@require_GET
+@require_safe
 @open311
 def service_list(request: HttpRequest, fmt: str) -> HttpResponse:
     services = list(selectors.service_list())
     return render.response(render.service_list(services), fmt, root="services", item="service")
 
 
-@require_GET
+@require_safe
 @open311
 def service_definition(request: HttpRequest, code: str, fmt: str) -> HttpResponse:
     service = selectors.service_definition_get(code=code)
@@ -238,7 +238,7 @@ def _request_create(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.response(render.request_created(created), fmt, root="service_requests", item="request")
 
 
-@require_GET
+@require_safe
 @open311
 def request_detail(request: HttpRequest, public_id: str, fmt: str) -> HttpResponse:
     extensions = _extensions(request.GET)
@@ -252,7 +252,7 @@ def not_found(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.error_response(404, "There is no such Open311 resource.", fmt)
 
 
-@require_GET
+@require_safe
 @open311
 def token(request: HttpRequest, token: str, fmt: str) -> HttpResponse:
     found = selectors.request_for_token(token=token)

@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.core.errors import NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
@@ -43,7 +43,7 @@ def _language() -> str:
     return "es" if (translation.get_language() or "").startswith("es") else "en"
 
 
-@require_GET
+@require_safe
 def service_choose(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:QUERY_MAX_LENGTH]
     context: dict[str, Any] = {"query": query, "language": _language()}
@@ -128,7 +128,7 @@ def _tracking_page(
     return render(request, "servicerequests/request_detail.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def request_detail(request: HttpRequest, public_id: str) -> HttpResponse:
     return _tracking_page(request, public_id)
 
@@ -217,7 +217,7 @@ def request_reopen(request: HttpRequest, public_id: str, token: str) -> HttpResp
     return render(request, "servicerequests/request_reopen.html", context, status=400 if form.errors else 200)
 
 
-@require_GET
+@require_safe
 def request_list(request: HttpRequest) -> HttpResponse:
     filters = {
         name: request.GET.get(name, "").strip()[:QUERY_MAX_LENGTH] for name in ("service", "status", "area")

@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.subscriptions import selectors, services
@@ -94,7 +94,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return render(request, "subscriptions/subscribe.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def sent(request: HttpRequest) -> HttpResponse:
     by_sms = request.GET.get("sms") == "1"
     by_email = request.GET.get("email") == "1" or not by_sms

@@ -1,0 +1,186 @@
+"""A moderator's decision (approve, reject or edit) on a case or its appeal, and the author told why."""
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from civicloop.engage.models import Comment, CommentRevision, Idea, IdeaRevision, ModerationState, Participant
+from civicloop.moderation.models import AuditEvent, Decision, ModerationCase, ReasonCode
+from civicloop.moderation.services.audit import _audit
+from civicloop.moderation.services.cases import Content, _state_set, case_content
+from civicloop.moderation.services.errors import AlreadyDecided, ModerationInvalid
+
+DECISION_TEMPLATE = "moderation_decision"
+NOTE_MAX = 1000
+
+
+@dataclass
+class DecisionInput:
+    action: str
+    reason: str = ""
+    note: str = ""
+    # For an edit: the text as the moderator leaves it (the title only for an idea).
+    title: str = ""
+    body: str = ""
+
+
+def _decision_clean(data: DecisionInput, content: Content) -> DecisionInput:
+    if data.action not in Decision.Action.values:
+        raise ModerationInvalid(_("Choose approve, reject or edit."), field="action")
+    note = data.note.strip()
+    if len(note) > NOTE_MAX:
+        raise ModerationInvalid(_("Keep it under %(limit)d characters.") % {"limit": NOTE_MAX}, field="note")
+    reason = data.reason if data.action != Decision.Action.APPROVE else ""
+    if data.action != Decision.Action.APPROVE and reason not in ReasonCode.values:
+        raise ModerationInvalid(_("Choose the reason from the list."), field="reason")
+    title, body = data.title.strip(), data.body.strip()
+    if data.action == Decision.Action.EDIT:
+        if not note:
+            raise ModerationInvalid(_("Tell the author what you changed and why."), field="note")
+        if not body or (isinstance(content, Idea) and not title):
+            raise ModerationInvalid(_("Give the text as it should be published."), field="body")
+        limit = 2000 if isinstance(content, Comment) else 5000
+        if len(body) > limit or len(title) > 150:
+            raise ModerationInvalid(_("Keep it under %(limit)d characters.") % {"limit": limit}, field="body")
+    return DecisionInput(action=data.action, reason=reason, note=note, title=title, body=body)
+
+
+def _text_of(content: Content) -> tuple[str, str]:
+    return (content.title, content.body) if isinstance(content, Idea) else ("", content.body)
+
+
+def case_decide(
+    *, case_id: int, stage: str, data: DecisionInput, moderator: Any, now: datetime | None = None
+) -> Decision:
+    """A moderator's decision. `stage` is what the moderator's form was for ("first" or "appeal"):
+    if the case moved on meanwhile (someone decided it), nothing is done and AlreadyDecided is raised.
+    """
+    moment = now or timezone.now()
+    with transaction.atomic():
+        case = (
+            ModerationCase.objects.select_for_update(of=("self",))
+            .select_related("idea", "comment")
+            .get(pk=case_id)
+        )
+        expected = (
+            ModerationCase.State.OPEN if stage == Decision.Stage.FIRST else ModerationCase.State.APPEALED
+        )
+        if case.state != expected:
+            raise AlreadyDecided(_("This was decided already. Nothing was changed; here is the decision."))
+        content = type(case_content(case)).objects.select_for_update().get(pk=case_content(case).pk)
+        clean = _decision_clean(data, content)
+        title_before, text_before = _text_of(content)
+        state_before = content.moderation_state
+        if clean.action == Decision.Action.EDIT:
+            if isinstance(content, Idea):
+                IdeaRevision.objects.create(
+                    idea=content, title=content.title, body=content.body, created_at=moment
+                )
+                Idea.objects.filter(pk=content.pk).update(
+                    title=clean.title, body=clean.body, edited_at=moment
+                )
+            else:
+                CommentRevision.objects.create(comment=content, body=content.body, created_at=moment)
+                Comment.objects.filter(pk=content.pk).update(body=clean.body, edited_at=moment)
+        state_after = (
+            ModerationState.REMOVED if clean.action == Decision.Action.REJECT else ModerationState.PUBLISHED
+        )
+        _state_set(content, state_after)
+        try:
+            with transaction.atomic():
+                decision = Decision.objects.create(
+                    case=case,
+                    stage=stage,
+                    moderator=moderator,
+                    action=clean.action,
+                    reason=clean.reason,
+                    note=clean.note,
+                    title_before=title_before,
+                    text_before=text_before,
+                    title_after=clean.title if clean.action == Decision.Action.EDIT else "",
+                    text_after=clean.body if clean.action == Decision.Action.EDIT else "",
+                    state_before=state_before,
+                    state_after=state_after,
+                    check_verdict={
+                        "held": bool(content.held_reasons),
+                        "reasons": list(content.held_reasons or []),
+                        "score": round(float(content.civility_score), 4),
+                    },
+                    created_at=moment,
+                )
+        except IntegrityError as error:
+            raise AlreadyDecided(
+                _("This was decided already. Nothing was changed; here is the decision.")
+            ) from error
+        case.state = (
+            ModerationCase.State.DECIDED if stage == Decision.Stage.FIRST else ModerationCase.State.CLOSED
+        )
+        case.decided_at = moment
+        case.save(update_fields=["state", "decided_at"])
+        _audit(
+            AuditEvent.Kind.DECIDED,
+            case=case,
+            actor=moderator,
+            moment=moment,
+            stage=stage,
+            action=clean.action,
+            reason=clean.reason,
+            state_before=state_before,
+            state_after=state_after,
+        )
+        decision_notify(decision, content)
+    return decision
+
+
+def appeal_possible(case: ModerationCase, decision: Decision | None) -> bool:
+    """A first decision against the author (removed or edited) may be appealed, once."""
+    return (
+        case.state == ModerationCase.State.DECIDED
+        and decision is not None
+        and decision.stage == Decision.Stage.FIRST
+        and decision.action != Decision.Action.APPROVE
+    )
+
+
+def _label(choices: Any, value: str) -> str:
+    # The English label is the msgid; the template translates it into the recipient's language.
+    with translation.override("en"):
+        return str(choices(value).label) if value in choices.values else ""
+
+
+def decision_notify(decision: Decision, content: Content) -> None:
+    """Tell the author what was decided and why, in their language, by their confirmed email or phone."""
+    from civicloop.delivery.models import Delivery
+    from civicloop.delivery.services import notification_send
+    from civicloop.engage.tokens import absolute
+
+    author = Participant.objects.select_related("contact_point__subscriber").get(pk=content.author_id)
+    if author.contact_point is None or author.confirmed_at is None:
+        return  # a staff login: they read the console
+    idea_id = content.idea_id if isinstance(content, Comment) else content.pk
+    can_appeal = appeal_possible(decision.case, decision)
+    context = {
+        "case_id": decision.case_id,
+        "is_comment": isinstance(content, Comment),
+        "idea_title": Idea.objects.filter(pk=idea_id).values_list("title", flat=True).first() or "",
+        "action": decision.action,
+        "stage": decision.stage,
+        "reason_label": _label(ReasonCode, decision.reason),
+        "note": decision.note,
+        "published": decision.state_after == ModerationState.PUBLISHED,
+        "idea_url": absolute(reverse("engage:idea", args=[idea_id])),
+        "can_appeal": can_appeal,
+        "appeal_url": absolute(reverse("moderation:appeal", args=[decision.case_id])) if can_appeal else "",
+        "code_of_conduct_url": absolute(reverse("moderation:code_of_conduct")),
+    }
+    context["link"] = context["appeal_url"] or context["idea_url"]
+    delivery = notification_send(
+        contact_point=author.contact_point, template=DECISION_TEMPLATE, context=context
+    )
+    # In the language the author posted in, whatever their subscription says.
+    Delivery.objects.filter(pk=delivery.pk).update(language=author.language)
