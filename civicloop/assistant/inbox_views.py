@@ -14,7 +14,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.models import User
@@ -55,7 +55,7 @@ def _thread_url(conversation_id: int) -> str:
 
 
 @never_cache
-@require_GET
+@require_safe
 @capability_required(Capability.ANSWER_RESIDENTS)
 def inbox(request: HttpRequest) -> HttpResponse:
     filters = inbox_filters_parse(request.GET)
@@ -108,7 +108,7 @@ def _thread_page(
 
 
 @never_cache
-@require_GET
+@require_safe
 @capability_required(Capability.ANSWER_RESIDENTS)
 def inbox_thread(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _thread_page(request, conversation_id)

@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
@@ -25,7 +25,7 @@ from civicloop.core.errors import NotFound
 PAGE_SIZE = 25
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.EDIT_KNOWLEDGE_BASE)
 def staff_faq_list(request: HttpRequest) -> HttpResponse:
     search = FaqSearchForm(request.GET)

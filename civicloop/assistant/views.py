@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 
 from civicloop.assistant import selectors
 from civicloop.assistant.forms import ChatForm
@@ -65,7 +65,7 @@ def chat(request: HttpRequest) -> HttpResponse:
     return render(request, "assistant/chat.html", context, status=status)
 
 
-@require_GET
+@require_safe
 def faq_entry_detail(request: HttpRequest, external_id: str) -> HttpResponse:
     """One question and its whole answer: the page the assistant's text messages link to."""
     try:

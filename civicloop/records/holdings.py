@@ -1,5 +1,6 @@
 """Every dataset that can hold a resident's personal data, and what erasure does to it (issue 15).
 
+Kept as one module: one inventory of personal data, in erasure order, read whole against a privacy notice.
 Declared here rather than in each app, so the whole list can be read (and checked against a privacy
 notice) in one place. Order matters only where one holding's rows are read through another's: an
 assistant conversation's messages come before the conversation.

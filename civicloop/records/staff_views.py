@@ -10,7 +10,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
@@ -36,7 +36,7 @@ def _subject(form: ResidentIdentifiersForm) -> Subject | None:
 
 
 @never_cache
-@require_GET
+@require_safe
 @capability_required(Capability.ADMINISTER)
 def records_home(request: HttpRequest) -> HttpResponse:
     context = {

@@ -280,7 +280,8 @@ def test_entries_saved_without_the_embedder_are_embedded_in_memory_when_it_is_ba
 
 @pytest.mark.django_db
 def test_a_search_costs_one_query_however_many_entries(small_faq, django_assert_num_queries, monkeypatch):
-    monkeypatch.setattr(selectors, "FAQ_INDEX_RECHECK_SECONDS", 0.0)  # check the entries on every search
+    # check the entries on every search
+    monkeypatch.setattr("civicloop.assistant.selectors.faq_index.FAQ_INDEX_RECHECK_SECONDS", 0.0)
     faq_search("warm up", language="en")  # loads the index (and the model)
     with django_assert_num_queries(1):
         faq_search("pothole", language="en")
@@ -294,7 +295,7 @@ def test_a_search_costs_one_query_however_many_entries(small_faq, django_assert_
 def test_searches_close_together_check_the_entries_once_and_see_a_change_made_here_at_once(
     small_faq, django_assert_num_queries, monkeypatch
 ):
-    monkeypatch.setattr(selectors, "FAQ_INDEX_RECHECK_SECONDS", 3600.0)
+    monkeypatch.setattr("civicloop.assistant.selectors.faq_index.FAQ_INDEX_RECHECK_SECONDS", 3600.0)
     faq_search("warm up", language="en")
     with django_assert_num_queries(0):
         faq_search("pothole", language="en")
