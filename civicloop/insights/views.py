@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
@@ -27,14 +27,14 @@ def _language() -> str:
     return "es" if (translation.get_language() or "").startswith("es") else "en"
 
 
-@require_GET
+@require_safe
 def insights_dashboard(request: HttpRequest) -> HttpResponse:
     data = insights_snapshot_ensure()
     context = {"dashboard": selectors.dashboard(data, language=_language())}
     return render(request, "insights/dashboard.html", context)
 
 
-@require_GET
+@require_safe
 def insights_csv(request: HttpRequest, chart: str) -> HttpResponse:
     """One chart's data as CSV; counts under the minimum cell size are empty cells."""
     data = insights_snapshot_ensure()
@@ -52,7 +52,7 @@ def insights_csv(request: HttpRequest, chart: str) -> HttpResponse:
 
 
 @capability_required(Capability.VIEW_CONSOLE)
-@require_GET
+@require_safe
 def staff_insights(request: HttpRequest) -> HttpResponse:
     data = insights_snapshot_ensure()
     context = {"dashboard": selectors.dashboard(data, language=_language(), staff=True), "staff": True}
@@ -67,12 +67,12 @@ def staff_insights_refresh(request: HttpRequest) -> HttpResponse:
     return HttpResponseRedirect(reverse("insights:staff"))
 
 
-@require_GET
+@require_safe
 def area_list(request: HttpRequest) -> HttpResponse:
     return render(request, "insights/area_list.html", {"areas": selectors.community_area_list()})
 
 
-@require_GET
+@require_safe
 def area_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         area = selectors.community_area_by_slug(slug)

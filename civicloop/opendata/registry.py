@@ -3,7 +3,7 @@
 A dataset is one table: its metadata (what DCAT-US, CKAN and the data dictionary publish), its
 columns, and a function that yields its rows, already in the published form (text, numbers, booleans,
 ISO 8601 times in UTC, None for empty), in column order. Apps do not register here: the dataset
-definitions in ``datasets.py`` read each app through its selectors.
+definitions in the ``datasets`` package read each app through its selectors.
 """
 
 from __future__ import annotations
@@ -73,7 +73,7 @@ class Dataset:
     suppression_note: str = ""
     # Conversations appear only once there is open data to publish.
     available: Callable[[], bool] = field(default=lambda: True)
-    # Large datasets read as one query (see tables.py): the database writes the CSV, in parts.
+    # Large datasets read as one query (see the tables package): the database writes the CSV, in parts.
     table: TableQuery | None = None
 
     @property

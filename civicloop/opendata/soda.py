@@ -14,7 +14,7 @@ from collections.abc import Iterator
 
 import orjson
 from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civicloop.core.errors import NotFound
 from civicloop.opendata.query import DatastoreQuery, QueryResult, conditions_join, datastore_query, full_text
@@ -132,7 +132,7 @@ def _json_chunks(names: list[str], result: QueryResult) -> Iterator[bytes]:
         result.close()
 
 
-@require_GET
+@require_safe
 def soda_resource(request: HttpRequest, identifier: str, fmt: str) -> HttpResponse | StreamingHttpResponse:
     """``/resource/<identifier>.json|csv``: the dataset's rows that match the SoQL parameters."""
     try:

@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
@@ -17,7 +17,7 @@ from civicloop.opendata.selectors import exports_by_identifier
 from civicloop.opendata.tasks import refresh_all_datasets
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.PUBLISH_OPEN_DATA)
 def exports_overview(request: HttpRequest) -> HttpResponse:
     exports = exports_by_identifier()

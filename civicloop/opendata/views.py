@@ -9,7 +9,7 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import render
 from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civicloop.core.errors import NotFound
 from civicloop.opendata.catalog import MEDIA_TYPES, data_dictionary, dataset_paths, dcat_catalog
@@ -20,14 +20,14 @@ from civicloop.opendata.selectors import export_current, export_file, exports_by
 DOWNLOAD_MAX_AGE = 300
 
 
-@require_GET
+@require_safe
 def data_json(request: HttpRequest) -> JsonResponse:
     response = JsonResponse(dcat_catalog(request.build_absolute_uri), json_dumps_params={"indent": 1})
     patch_cache_control(response, public=True, max_age=DOWNLOAD_MAX_AGE)
     return response
 
 
-@require_GET
+@require_safe
 def catalogue(request: HttpRequest) -> HttpResponse:
     exports = exports_by_identifier()
     entries = [
@@ -48,7 +48,7 @@ def _dataset_or_404(identifier: str) -> Any:
         raise Http404(error.message) from error
 
 
-@require_GET
+@require_safe
 def dataset_detail(request: HttpRequest, identifier: str) -> HttpResponse:
     dataset = _dataset_or_404(identifier)
     context = {
@@ -60,12 +60,12 @@ def dataset_detail(request: HttpRequest, identifier: str) -> HttpResponse:
     return render(request, "opendata/dataset.html", context)
 
 
-@require_GET
+@require_safe
 def dataset_dictionary(request: HttpRequest, identifier: str) -> JsonResponse:
     return JsonResponse(data_dictionary(_dataset_or_404(identifier)), json_dumps_params={"indent": 1})
 
 
-@require_GET
+@require_safe
 def dataset_download(request: HttpRequest, identifier: str, fmt: str) -> HttpResponseBase:
     """The current export's file, streamed, with its ETag and Last-Modified (304 when unchanged)."""
     _dataset_or_404(identifier)

@@ -10,16 +10,17 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from civicloop.core.text import contact_details_mask
-from civicloop.opendata import tables
 from civicloop.opendata.registry import ColumnType, dataset_get
 from civicloop.opendata.tables import (
     csv_values,
+    postgres_copy,
     table_csv_lines,
     table_csv_write,
     table_parts,
     table_rows,
     table_snapshot,
 )
+from civicloop.opendata.tables import parts as table_parts_module
 from civicloop.places.services import community_areas_load
 from civicloop.servicerequests.models import Service, ServiceRequest
 from civicloop.servicerequests.services import (
@@ -157,7 +158,7 @@ def test_a_row_the_database_calls_clean_is_one_masking_leaves_alone(service, tex
 
 
 def test_parts_cover_the_snapshot_once_in_order_and_later_rows_wait(service, monkeypatch):
-    monkeypatch.setattr(tables, "ROWS_PER_PART_MIN", 2)
+    monkeypatch.setattr(table_parts_module, "ROWS_PER_PART_MIN", 2)
     made = [file(service, description=f"Hole {index}") for index in range(7)]
     # Two requests in the same second: the id breaks the tie.
     ServiceRequest.objects.filter(pk=made[4].pk).update(requested_at=made[3].requested_at)
@@ -180,8 +181,8 @@ def test_parts_cover_the_snapshot_once_in_order_and_later_rows_wait(service, mon
 def test_parts_written_side_by_side_make_the_same_file(service, tmp_path, monkeypatch):
     if connection.vendor == "sqlite" and connection.is_in_memory_db():  # type: ignore[attr-defined]
         pytest.skip("other processes cannot read an in-memory SQLite database")
-    monkeypatch.setattr(tables, "ROWS_PER_PART_MIN", 2)
-    monkeypatch.setattr(tables, "_COPY_BUFFER", 50)  # PostgreSQL's COPY: lines cut across buffers
+    monkeypatch.setattr(table_parts_module, "ROWS_PER_PART_MIN", 2)
+    monkeypatch.setattr(postgres_copy, "_COPY_BUFFER", 50)  # PostgreSQL's COPY: lines cut across buffers
     for index, text in enumerate(TRICKY):
         file(service, description=text, address=f"{100 + index} W Madison St")
     dataset = dataset_get(REQUESTS)

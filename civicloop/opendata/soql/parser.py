@@ -1,291 +1,33 @@
-"""The part of Socrata's SoQL the open-data API understands: ``$where``, ``$select`` and ``$order``.
-
-A small recursive-descent parser turns the caller's text into conditions over the dataset's own
-columns (looked up in its registry) and literal values already coerced to the column's type, in the
-form the datastore stores them (booleans 0/1, timestamps "YYYY-MM-DDTHH:MM:SSZ"). Nothing the caller
-wrote ever reaches SQL as text: ``query.py`` quotes registered column names and binds every value.
-
-Supported in ``$where``: ``= != <> < <= > >=`` between a column and a value (or two columns of one
-kind), ``AND``/``OR``/``NOT``, parentheses, ``[NOT] BETWEEN a AND b``, ``[NOT] IN (…)``,
-``[NOT] LIKE 'pat%'`` (case-sensitive, ``%`` and ``_``), ``IS [NOT] NULL``, a bare boolean column;
-string ('it''s'), number and ``true``/``false`` literals. In ``$select``: ``*``, columns,
-``column AS alias`` and ``count(*)`` on its own. In ``$order``: ``column [ASC|DESC]``, several.
-"""
+"""The recursive-descent parser of ``$where``, ``$select`` and ``$order`` over a dataset's columns."""
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
 
-from civicloop.core.errors import DomainError
 from civicloop.opendata.registry import Column, ColumnType, Dataset
+from civicloop.opendata.soql.conditions import (
+    And,
+    Between,
+    Comparison,
+    Condition,
+    InList,
+    IsNull,
+    Like,
+    Not,
+    Or,
+    OrderKey,
+    Scalar,
+    SelectColumn,
+    SelectCount,
+    SelectItem,
+)
+from civicloop.opendata.soql.errors import TYPE_MISMATCH, QueryInvalid
+from civicloop.opendata.soql.tokens import _Token, _tokens
+from civicloop.opendata.soql.values import _STRING_KINDS, _kind, _mismatch, column_resolve, value_for
 
-# Socrata's error codes.
-MALFORMED = "query.compiler.malformed"
-NO_SUCH_COLUMN = "query.soql.no-such-column"
-TYPE_MISMATCH = "query.soql.type-mismatch"
-
-MAX_TEXT = 8000  # characters of one parameter
 MAX_DEPTH = 40  # nested parentheses / NOTs
 MAX_PREDICATES = 200  # comparisons in one $where (SQLite's expression depth is 1000)
 MAX_IN_VALUES = 1000
-
-# The datastore's row number: CKAN calls it "_id", Socrata ":id".
-ROW_ID = Column("_id", ColumnType.INTEGER, "The row's number in the export (1, 2, …)", indexed=True)
-
-Scalar = str | int | float | None
-_STRING_KINDS = frozenset({ColumnType.TEXT, ColumnType.TIMESTAMP, ColumnType.DATE})
-_NUMERIC_KINDS = frozenset({ColumnType.INTEGER, ColumnType.NUMBER})
-
-
-class QueryInvalid(DomainError):
-    """The caller's query cannot be run: malformed, an unknown column, or a value of the wrong type."""
-
-    def __init__(self, message: str, *, code: str = MALFORMED, field: str | None = None) -> None:
-        super().__init__(message, field=field)
-        self.code = code
-
-
-# ---------------------------------------------------------------------------------------- conditions
-
-
-@dataclass(frozen=True)
-class Comparison:
-    column: Column
-    op: str  # = != < <= > >=
-    value: Scalar | Column  # a value, or another column of the same kind
-
-
-@dataclass(frozen=True)
-class Between:
-    column: Column
-    low: Scalar
-    high: Scalar
-    negated: bool = False
-
-
-@dataclass(frozen=True)
-class InList:
-    column: Column
-    values: tuple[Scalar, ...]
-    negated: bool = False
-
-
-@dataclass(frozen=True)
-class Like:
-    """SoQL's LIKE: case-sensitive; ``%`` any run of characters, ``_`` one character."""
-
-    column: Column
-    pattern: str
-    negated: bool = False
-
-
-@dataclass(frozen=True)
-class IsNull:
-    column: Column
-    negated: bool = False
-
-
-@dataclass(frozen=True)
-class Contains:
-    """Full-text search ($q, CKAN q): the text anywhere in any of the columns, ignoring (ASCII) case."""
-
-    columns: tuple[Column, ...]
-    text: str
-
-
-@dataclass(frozen=True)
-class And:
-    parts: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class Or:
-    parts: tuple[Condition, ...]
-
-
-@dataclass(frozen=True)
-class Not:
-    part: Condition
-
-
-Condition = Comparison | Between | InList | Like | IsNull | Contains | And | Or | Not
-
-
-@dataclass(frozen=True)
-class SelectColumn:
-    column: Column
-    alias: str
-
-
-@dataclass(frozen=True)
-class SelectCount:
-    alias: str = "count"
-
-
-SelectItem = SelectColumn | SelectCount
-
-
-@dataclass(frozen=True)
-class OrderKey:
-    column: Column
-    descending: bool = False
-
-
-# ------------------------------------------------------------------------------------ values by type
-
-_NUMBER = re.compile(r"^\s*[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\s*$")
-_DATE = re.compile(r"^\d{4}-\d{2}(-\d{2})?$")
-_TIMESTAMP = re.compile(
-    r"^(?P<date>\d{4}-\d{2}-\d{2})"
-    r"(?:[T ](?P<hour>\d{2}):(?P<minute>\d{2})(?::(?P<second>\d{2})(?:\.(?P<fraction>\d{1,9}))?)?"
-    r"(?P<zone>Z|[+-]\d{2}:?\d{2})?)?$"
-)
-
-
-def column_resolve(dataset: Dataset, name: str) -> Column:
-    """The dataset's column of this name (``_id``/``:id`` for the row number), or a no-such-column error."""
-    if name in ("_id", ":id"):
-        return ROW_ID
-    try:
-        return dataset.column(name)
-    except KeyError:
-        raise QueryInvalid(f"No such column: {name}", code=NO_SUCH_COLUMN, field=name) from None
-
-
-def timestamp_normalise(text: str) -> str | None:
-    """'2026-01-01', '2026-01-01T00:00:00', '…Z', '…+01:00', '….000' → '2026-01-01T00:00:00Z' (UTC).
-
-    None when the text is no such time, or names a fraction of a second (the datastore keeps whole
-    seconds, so a comparison with one would silently round)."""
-    match = _TIMESTAMP.match(text.strip())
-    if match is None:
-        return None
-    fraction = match["fraction"] or ""
-    if fraction.strip("0"):
-        return None
-    zone = match["zone"] or "Z"
-    if zone != "Z" and ":" not in zone:
-        zone = zone[:3] + ":" + zone[3:]
-    try:
-        moment = datetime.fromisoformat(
-            f"{match['date']}T{match['hour'] or '00'}:{match['minute'] or '00'}:{match['second'] or '00'}"
-            + ("+00:00" if zone == "Z" else zone)
-        )
-    except ValueError:
-        return None
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _mismatch(column: Column, value: object) -> QueryInvalid:
-    return QueryInvalid(
-        f"Type mismatch: column {column.name} is {column.type.value}, the value {value!r} is not",
-        code=TYPE_MISMATCH,
-        field=column.name,
-    )
-
-
-def value_for(column: Column, value: object) -> Scalar:
-    """The caller's value as the datastore stores values of this column, or a type-mismatch error.
-
-    Numbers may come as numeric strings; booleans as true/false (or 'true'/'false'); timestamps as ISO
-    8601 strings (normalised to UTC, whole seconds, 'Z'); dates as 'YYYY-MM' or 'YYYY-MM-DD'."""
-    kind = column.type
-    if kind == ColumnType.TEXT:
-        if isinstance(value, str):
-            return value
-    elif kind in _NUMERIC_KINDS:
-        if isinstance(value, str) and _NUMBER.match(value):
-            text = value.strip()
-            value = int(text) if re.fullmatch(r"[+-]?\d+", text) else float(text)
-        if isinstance(value, int) and not isinstance(value, bool):
-            # SQLite integers are 64-bit; a larger number still compares right as a float.
-            return value if -(2**63) <= value < 2**63 else float(value)
-        if isinstance(value, float) and math.isfinite(value):
-            return value
-    elif kind == ColumnType.BOOLEAN:
-        if isinstance(value, str) and value.strip().lower() in ("true", "false"):
-            value = value.strip().lower() == "true"
-        if isinstance(value, bool):
-            return int(value)
-    elif kind == ColumnType.TIMESTAMP:
-        if isinstance(value, str) and (normalised := timestamp_normalise(value)) is not None:
-            return normalised
-    elif kind == ColumnType.DATE and isinstance(value, str) and _DATE.match(value.strip()):
-        return value.strip()
-    raise _mismatch(column, value)
-
-
-def _kind(column: Column) -> str:
-    if column.type in _STRING_KINDS:
-        return "string"
-    if column.type in _NUMERIC_KINDS:
-        return "number"
-    return "boolean"
-
-
-# -------------------------------------------------------------------------------------------- tokens
-
-_TOKEN = re.compile(
-    r"""(?P<space>\s+)
-      | (?P<string>'(?:[^']|'')*')
-      | (?P<number>(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?)
-      | (?P<name>:?[A-Za-z_][A-Za-z0-9_]*)
-      | (?P<quoted>`[^`]+`)
-      | (?P<op><=|>=|!=|<>|==|=|<|>|\(|\)|,|\*|-)
-    """,
-    re.VERBOSE,
-)
-_KEYWORDS = frozenset(
-    {"and", "or", "not", "between", "in", "like", "is", "null", "true", "false", "asc", "desc", "as"}
-)
-
-
-@dataclass(frozen=True)
-class _Token:
-    kind: str  # string, number, name, keyword, op, end
-    text: str
-    value: object
-    position: int
-
-
-def _tokens(text: str, parameter: str) -> list[_Token]:
-    if len(text) > MAX_TEXT:
-        raise QueryInvalid(f"{parameter} is longer than {MAX_TEXT} characters", field=parameter)
-    tokens: list[_Token] = []
-    position = 0
-    while position < len(text):
-        match = _TOKEN.match(text, position)
-        if match is None:
-            if text.startswith("'", position):
-                raise QueryInvalid(
-                    f"{parameter}: unterminated string at position {position}", field=parameter
-                )
-            raise QueryInvalid(
-                f"{parameter}: unexpected character {text[position]!r} at position {position}",
-                field=parameter,
-            )
-        kind = match.lastgroup or ""
-        word = match.group()
-        if kind == "string":
-            tokens.append(_Token("string", word, word[1:-1].replace("''", "'"), position))
-        elif kind == "number":
-            number = float(word) if re.search(r"[.eE]", word) else int(word)
-            tokens.append(_Token("number", word, number, position))
-        elif kind == "name":
-            lowered = word.lower()
-            tokens.append(_Token("keyword" if lowered in _KEYWORDS else "name", word, lowered, position))
-        elif kind == "quoted":
-            tokens.append(_Token("name", word, word[1:-1], position))
-        elif kind == "op":
-            tokens.append(
-                _Token("op", word, "=" if word == "==" else "!=" if word == "<>" else word, position)
-            )
-        position = match.end()
-    tokens.append(_Token("end", "", None, len(text)))
-    return tokens
 
 
 @dataclass(frozen=True)
@@ -293,8 +35,6 @@ class _Literal:
     value: str | int | float | bool | None
     text: str
 
-
-# -------------------------------------------------------------------------------------------- parser
 
 _FLIPPED = {"=": "=", "!=": "!=", "<": ">", "<=": ">=", ">": "<", ">=": "<="}
 
