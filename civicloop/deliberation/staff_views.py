@@ -17,7 +17,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability, department_may_act, user_can
@@ -70,7 +70,7 @@ def _answerable(request: HttpRequest, conversation_id: int) -> Conversation:
     return conversation
 
 
-@require_GET
+@require_safe
 @engagement_staff_required
 def staff_conversations(request: HttpRequest) -> HttpResponse:
     context = {
@@ -150,7 +150,7 @@ def _conversation_page(
     return render(request, "deliberation/staff/conversation.html", context, status=400 if bound else 200)
 
 
-@require_GET
+@require_safe
 @engagement_staff_required
 def staff_conversation(request: HttpRequest, conversation_id: int) -> HttpResponse:
     return _conversation_page(request, _conversation(conversation_id))
@@ -242,7 +242,7 @@ def staff_conversation_seeds(request: HttpRequest, conversation_id: int) -> Http
 # ------------------------------------------------------------------------------ moderating statements
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.MODERATE)
 def staff_statement_queue(request: HttpRequest) -> HttpResponse:
     statements = list(selectors.statements_held())

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
@@ -85,7 +85,7 @@ def _detail_page(
 
 
 @never_cache
-@require_GET
+@require_safe
 def conversation_detail(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation, viewer, refusal = _conversation(request, conversation_id)
     if refusal:
@@ -183,7 +183,7 @@ def conversation_vote(request: HttpRequest, conversation_id: int) -> HttpRespons
 
 
 @never_cache
-@require_GET
+@require_safe
 def conversation_report(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation, viewer, refusal = _conversation(request, conversation_id)
     if refusal:
@@ -208,7 +208,7 @@ class _Echo:
         return value
 
 
-@require_GET
+@require_safe
 def conversation_data_csv(request: HttpRequest, conversation_id: int, table: str) -> StreamingHttpResponse:
     """Open data: statements.csv, votes.csv or groups.csv of a published conversation in a public space
     (404 otherwise, for staff too), streamed row by row from the database."""

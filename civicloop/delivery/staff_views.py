@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
@@ -14,7 +14,7 @@ from civicloop.delivery.selectors import announcement_delivery_progress
 from civicloop.delivery.services import message_cancel
 
 
-@require_GET
+@require_safe
 @capability_required(Capability.VIEW_SUBSCRIBER_STATS)
 def staff_delivery_progress(request: HttpRequest, announcement_id: int) -> HttpResponse:
     announcement = Announcement.objects.filter(pk=announcement_id).prefetch_related("translations").first()

@@ -1,30 +1,6 @@
-"""Posting to the city's Bluesky account through its PDS (AT Protocol XRPC), and reading and answering the
-replies and mentions it gets (app.bsky.notification.listNotifications; a post with a `reply` block).
+"""The city's Bluesky account: posting, replying in a thread, and reading replies and mentions."""
 
-Session: `com.atproto.server.createSession` with the handle and an app password gives an access JWT and
-the account's DID. Sessions are cached per (PDS, handle) for the life of the process (a PDS allows few
-createSession calls a day); an expired or rejected token is replaced by a new session once per post.
-
-Exactly once: Bluesky has no idempotency header, so each post gets a record key (rkey) derived from the
-caller's idempotency key and `created_at`. A retry asks for the same rkey, which cannot be created twice.
-The rkey is a TID (13 base32-sortable characters: microseconds since 1970 and a 10-bit clock id) because
-app.bsky.feed.post declares `"key": "tid"` and the Bluesky app does not show posts stored under other keys.
-
-A PDS answers a create for an rkey that already exists with HTTP 500 InternalServerError today
-(bluesky-social/atproto#3718); a newer lexicon adds an explicit 400 error for it. Neither says whose
-record it is, so after any 5xx, or any 400/409 that mentions an existing record, the adapter reads the
-record back with `com.atproto.repo.getRecord`: if it is there, an earlier attempt worked and that is the
-result. A reply gets its rkey the same way, so a retried reply is posted once too.
-
-Notifications come newest first; `cursor` pages back to older ones. There is no "since": the inbox reads
-pages until it reaches the time (indexedAt) it had read up to.
-"""
-
-import hashlib
-import re
-import threading
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 import requests
@@ -40,101 +16,27 @@ from civicloop.integrations.social.base import (
     http_request,
     json_object,
 )
+from civicloop.integrations.social.bluesky.records import (
+    _EPOCH,
+    POST_COLLECTION,
+    _object,
+    _parse_datetime,
+    atproto_datetime,
+    link_facet,
+    link_facets,
+    record_key_for,
+)
+from civicloop.integrations.social.bluesky.sessions import _Session, _sessions, _sessions_lock
+from civicloop.integrations.social.bluesky.xrpc import _is_expired_session, _says_record_exists, _xrpc_error
 from civicloop.integrations.social.text import BLUESKY_LIMIT, bluesky_length
 
-POST_COLLECTION = "app.bsky.feed.post"
-LINK_FEATURE = "app.bsky.richtext.facet#link"
 DEFAULT_PDS_URL = "https://bsky.social"
 DEFAULT_APP_URL = "https://bsky.app"
-_TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
-_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
-_ONE_MICROSECOND = timedelta(microseconds=1)
 LIST_NOTIFICATIONS = "app.bsky.notification.listNotifications"
 NOTIFICATIONS_PAGE = 50
 # A poll reads at most this many pages (500 notifications); a longer backlog keeps its newest.
 NOTIFICATIONS_MAX_PAGES = 10
 MENTION_REASONS = ("reply", "mention")
-_URL_IN_TEXT = re.compile(r"https?://[^\s<>\"]+[^\s<>\".,;:!?)\]]")
-
-
-@dataclass(frozen=True)
-class _Session:
-    access_jwt: str
-    did: str
-
-
-_sessions: dict[tuple[str, str], _Session] = {}
-_sessions_lock = threading.Lock()
-
-
-def forget_sessions() -> None:
-    """Drop every cached session (tests; or after rotating the app password)."""
-    with _sessions_lock:
-        _sessions.clear()
-
-
-def record_key_for(idempotency_key: str, created_at: datetime) -> str:
-    """A TID, the same for the same (key, time): the time in microseconds, a clock id from the key."""
-    if created_at.tzinfo is None:
-        raise ValueError("created_at must be timezone-aware")
-    microseconds = (created_at - _EPOCH) // _ONE_MICROSECOND
-    clock_id = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:2], "big") & 0x3FF
-    # The top bit stays 0: 53 bits of microseconds last until the year 2255.
-    value = ((microseconds & ((1 << 53) - 1)) << 10) | clock_id
-    characters = []
-    for _ in range(13):
-        characters.append(_TID_ALPHABET[value & 31])
-        value >>= 5
-    return "".join(reversed(characters))
-
-
-def link_facet(text: str, link: str) -> dict[str, Any]:
-    """The rich-text facet that makes the last occurrence of `link` in `text` clickable.
-
-    Bluesky indexes facets by UTF-8 byte offsets (not characters), end exclusive.
-    """
-    position = text.rfind(link)
-    if position < 0:
-        raise ValueError("The post text must contain its link.")
-    start = len(text[:position].encode("utf-8"))
-    return {
-        "index": {"byteStart": start, "byteEnd": start + len(link.encode("utf-8"))},
-        "features": [{"$type": LINK_FEATURE, "uri": link}],
-    }
-
-
-def link_facets(text: str) -> list[dict[str, Any]]:
-    """A link facet for every web address in `text` (Bluesky shows none clickable without one)."""
-    facets = []
-    for found in _URL_IN_TEXT.finditer(text):
-        start = len(text[: found.start()].encode("utf-8"))
-        facets.append(
-            {
-                "index": {"byteStart": start, "byteEnd": start + len(found.group(0).encode("utf-8"))},
-                "features": [{"$type": LINK_FEATURE, "uri": found.group(0)}],
-            }
-        )
-    return facets
-
-
-def _object(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _parse_datetime(value: Any) -> datetime | None:
-    if not isinstance(value, str) or not value:
-        return None
-    try:
-        moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-
-
-def atproto_datetime(moment: datetime) -> str:
-    """RFC 3339 in UTC with milliseconds and "Z", the form the Bluesky app writes."""
-    moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
 
 
 class BlueskyPoster:
@@ -393,30 +295,3 @@ class BlueskyPoster:
         if not isinstance(access_jwt, str) or not isinstance(did, str) or not did.startswith("did:"):
             raise TransientProviderError(f"{what}: answer lacks accessJwt or did", code="garbage")
         return _Session(access_jwt=access_jwt, did=did)
-
-
-def _xrpc_body(response: requests.Response) -> dict[str, Any]:
-    try:
-        body = response.json()
-    except ValueError:
-        return {}
-    return body if isinstance(body, dict) else {}
-
-
-def _xrpc_error(response: requests.Response) -> str:
-    """XRPC errors are {"error": "Name", "message": "..."}; the name is the code."""
-    name = _xrpc_body(response).get("error")
-    return name if isinstance(name, str) else ""
-
-
-def _is_expired_session(response: requests.Response) -> bool:
-    # A PDS answers an expired access token with 400 ExpiredToken, other unusable tokens with 401.
-    return response.status_code == 401 or (
-        response.status_code == 400 and _xrpc_error(response) in {"ExpiredToken", "InvalidToken"}
-    )
-
-
-def _says_record_exists(response: requests.Response) -> bool:
-    body = _xrpc_body(response)
-    name, message = str(body.get("error", "")).lower(), str(body.get("message", "")).lower()
-    return response.status_code in (400, 409) and ("exist" in name or "already exists" in message)
