@@ -11,7 +11,7 @@ from django.utils import translation
 from django.utils.feedgenerator import Atom1Feed, Rss201rev2Feed, SyndicationFeed
 from django.utils.html import escape, strip_tags
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 from icalendar import Calendar, Event
 
 from civicloop.announcements import selectors
@@ -98,7 +98,7 @@ class AnnouncementsAtomFeed(AnnouncementsRssFeed):
         return self.description(obj)
 
 
-@require_GET
+@require_safe
 def events_calendar(request: HttpRequest, topic: str = "") -> HttpResponse:
     """RFC 5545 calendar of published events (recent and upcoming), filterable like the feeds."""
     filters = selectors.AnnouncementFilters.from_params(request.GET)

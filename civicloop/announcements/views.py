@@ -5,7 +5,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import get_language
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civicloop.announcements import selectors
 from civicloop.announcements.models import Kind
@@ -20,7 +20,7 @@ def _language() -> str:
     return (get_language() or "en").split("-")[0]
 
 
-@require_GET
+@require_safe
 def home(request: HttpRequest) -> HttpResponse:
     language = _language()
     alerts = selectors.announcements_localize(selectors.announcement_urgent_alerts(), language)
@@ -33,7 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def announcement_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.AnnouncementFilters.from_params(request.GET)
     paginator = Paginator(selectors.announcement_public_list(filters=filters), PAGE_SIZE)
@@ -60,7 +60,7 @@ def announcement_list(request: HttpRequest) -> HttpResponse:
     )
 
 
-@require_GET
+@require_safe
 def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         announcement = selectors.announcement_public_detail(slug=slug)

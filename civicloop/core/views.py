@@ -1,14 +1,14 @@
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from civicloop.core.health import readiness
 from civicloop.core.metrics import metrics_allowed, metrics_exposition
 
 
 @never_cache
-@require_GET
+@require_safe
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness: 200 only when the database answers."""
     try:
@@ -21,7 +21,7 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def readyz(request: HttpRequest) -> JsonResponse:
     """Readiness: 200 when the database, the cache and the task queue answer; 503 naming what did not."""
     state = readiness()
@@ -30,7 +30,7 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 @never_cache
-@require_GET
+@require_safe
 def metrics(request: HttpRequest) -> HttpResponse:
     """Prometheus metrics, for a scraper with METRICS_TOKEN or from METRICS_ALLOWED_NETWORKS only."""
     allowed = metrics_allowed(request)

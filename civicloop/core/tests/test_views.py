@@ -60,3 +60,31 @@ def test_readyz_answers_503_when_the_database_does_not(client):
     assert response.status_code == 503
     assert response.json()["checks"]["database"] == "unavailable"
     assert "down" not in response.content.decode()
+
+
+# Uptime monitors and load balancers ask with HEAD: every page one may GET answers it (RFC 9110), bodiless.
+READ_ONLY_PAGES = [
+    "/",
+    "/announcements/",
+    "/feeds/announcements.atom",
+    "/events.ics",
+    "/requests/",
+    "/requests/new/",
+    "/ideas/",
+    "/data.json",
+    "/insights/",
+    "/areas/",
+    "/healthz",
+]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", READ_ONLY_PAGES)
+def test_a_page_one_may_get_answers_head_the_same_without_a_body(client, path):
+    got = client.get(path)
+    asked = client.head(path)
+
+    assert got.status_code == 200
+    assert asked.status_code == got.status_code
+    assert asked.content == b""
+    assert asked["Content-Type"] == got["Content-Type"]
