@@ -1,6 +1,7 @@
 """Structured logs: JSON lines with each request's id, one line per request, no contact details."""
 
 import json
+import logging
 import os
 import re
 import subprocess
@@ -9,6 +10,7 @@ import sys
 import pytest
 
 from civicloop.core.loadtest import database_url
+from civicloop.core.logs import MaskContactDetails
 
 SCRIPT = """
 import django, logging
@@ -64,3 +66,30 @@ def test_every_response_names_its_request_id(client, db):
 
     assert given["X-Request-ID"] == "abcdef12-3456"
     assert re.fullmatch(r"[0-9a-f]{32}", made["X-Request-ID"])
+
+
+def test_a_request_line_keeps_its_status_and_duration_that_look_like_a_phone_number():
+    # "200 952.4" reads as a possible US number (2009524): found masked in the request line of a real server.
+    masking = MaskContactDetails()
+    request_line = logging.LogRecord(
+        "civicloop.request", logging.INFO, __file__, 1, "%s %s %s %.1f ms", None, None
+    )
+    request_line.args = ("GET", "announcements:home", 200, 952.4)
+    other_line = logging.LogRecord(
+        "civicloop.request", logging.INFO, __file__, 1, "%s %s %s %.1f ms", None, None
+    )
+    other_line.args = ("GET", "announcements:home", 200, 952.4)
+    request_line.contact_details_free = True
+
+    assert masking.filter(request_line) and masking.filter(other_line)
+    assert request_line.getMessage() == "GET announcements:home 200 952.4 ms"
+    assert other_line.getMessage() == "GET announcements:home [phone removed] ms"  # why the mark is needed
+
+
+def test_the_request_log_marks_its_lines_as_free_of_contact_details(client, db, caplog, settings):
+    settings.LOG_REQUESTS = True
+    with caplog.at_level(logging.INFO, logger="civicloop.request"):
+        client.get("/healthz")
+
+    [line] = [record for record in caplog.records if record.name == "civicloop.request"]
+    assert line.contact_details_free is True
