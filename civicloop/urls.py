@@ -23,7 +23,7 @@ urlpatterns = [
     path("", include("civicloop.servicerequests.urls")),
     path("", include("civicloop.engage.urls")),
     path("", include("civicloop.deliberation.urls")),
-    path("", include("civicloop.moderation.urls")),
+    path("", include("civicloop.engage.moderation_urls")),
     path("", include("civicloop.assistant.urls")),
     path("", include("civicloop.announcements.urls")),
 ]

@@ -9,7 +9,6 @@ from django.db.models import Count, Q, QuerySet
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask
 from civicloop.deliberation.models import Statement, Vote
-from civicloop.engage.models import Comment, Idea, ModerationState
 from civicloop.moderation.models import (
     AuditEvent,
     CoordinatedVotingCase,
@@ -17,6 +16,7 @@ from civicloop.moderation.models import (
     ModerationCase,
     Report,
 )
+from civicloop.moderation.reportables import HIDDEN, REMOVED, question_supports, reportables
 
 QUEUES = ("all", "urgent", "appeals", "decided")
 PENDING = [ModerationCase.State.OPEN, ModerationCase.State.APPEALED]
@@ -91,7 +91,7 @@ def coordinated_case_file(case_id: int) -> CoordinatedCaseFile:
         votes = {value: str(label) for value, label in Vote.Value.choices}
         pattern = [(texts.get(str(item[0]), str(item[0])), votes.get(int(item[1]), "")) for item in raw]
     else:
-        titles = dict(Idea.objects.filter(pk__in=[int(item[0]) for item in raw]).values_list("pk", "title"))
+        titles = question_supports().titles([int(item[0]) for item in raw])
         pattern = [(titles.get(int(item[0]), str(item[0])), "") for item in raw]
     events = list(
         AuditEvent.objects.filter(detail__coordinated_case=case.pk)
@@ -104,7 +104,7 @@ def coordinated_case_file(case_id: int) -> CoordinatedCaseFile:
 @dataclass(frozen=True)
 class CaseFile:
     case: ModerationCase
-    content: Idea | Comment
+    content: Any  # the idea or comment (a registered reportable)
     reports: list[Report]
     decisions: list[Decision]
     events: list[AuditEvent]
@@ -133,7 +133,7 @@ def case_file(case_id: int) -> CaseFile:
     )
     if case is None:
         raise NotFound("No such case.")
-    content: Idea | Comment = case.comment if case.comment is not None else case.idea
+    content: Any = case.comment if case.comment is not None else case.idea
     return CaseFile(
         case=case,
         content=content,
@@ -191,20 +191,17 @@ def removed_content_rows() -> Iterator[list[Any]]:
     Personal data stays out: authors by participant number only; emails and phone numbers in the text
     are masked (a records officer can still look an item up by its number).
     """
-    states = [ModerationState.REMOVED, ModerationState.HIDDEN]
-    ideas = list(Idea.objects.filter(moderation_state__in=states).select_related("question").order_by("id"))
-    comments = list(
-        Comment.objects.filter(moderation_state__in=states).select_related("idea__question").order_by("id")
-    )
-    idea_decisions = _last_decisions("idea", [idea.pk for idea in ideas])
-    comment_decisions = _last_decisions("comment", [comment.pk for comment in comments])
+    states = [REMOVED, HIDDEN]
+    kinds = [(reportable, reportable.listed(states)) for reportable in reportables()]  # ideas, comments
+    decisions = [_last_decisions(reportable.kind, [item.pk for item in items]) for reportable, items in kinds]
 
-    def row(kind: str, item: Idea | Comment, idea: Idea, title: str, decision: Decision | None) -> list[Any]:
+    def row(kind: str, item: Any, place: tuple[int, str, str], decision: Decision | None) -> list[Any]:
+        idea_id, question, title = place
         return [
             kind,
             item.pk,
-            idea.pk,
-            idea.question.text,
+            idea_id,
+            question,
             item.author_id,
             item.created_at.isoformat(),
             item.moderation_state,
@@ -219,10 +216,9 @@ def removed_content_rows() -> Iterator[list[Any]]:
             decision.created_at.isoformat() if decision else "",
         ]
 
-    for idea in ideas:
-        yield row("idea", idea, idea, idea.title, idea_decisions.get(idea.pk))
-    for comment in comments:
-        yield row("comment", comment, comment.idea, "", comment_decisions.get(comment.pk))
+    for (reportable, items), last in zip(kinds, decisions, strict=True):
+        for item in items:
+            yield row(reportable.kind, item, reportable.export_place(item), last.get(item.pk))
 
 
 def training_examples() -> Iterator[dict[str, Any]]:

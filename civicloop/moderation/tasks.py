@@ -7,8 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 from django_tasks import task
 
-from civicloop.engage.models import Idea
-from civicloop.moderation.services import support_bursts_flag
+from civicloop.moderation.reportables import question_supports
 
 # Supports on a question are compared this long after the first of a run of them, once per run: a
 # bloc supporting over a few minutes is compared whole, and a busy question is not compared per support.
@@ -19,8 +18,9 @@ COORDINATED_LOOK_DELAY = timedelta(minutes=5)
 def flag_support_bursts(idea_id: int) -> int:
     """Enqueued after each new support; opens a burst case for the idea if it has one (idempotent), and
     asks for a look for coordinated supports on its question a little later (at most one pending)."""
-    opened = len(support_bursts_flag(idea_ids=[idea_id]))
-    question_id = Idea.objects.filter(pk=idea_id).values_list("question_id", flat=True).first()
+    supports = question_supports()  # registered by engage
+    opened = len(supports.bursts_flag([idea_id]))
+    question_id = supports.question_of(idea_id)
     delay = COORDINATED_LOOK_DELAY.total_seconds()
     if question_id is not None and cache.add(f"moderation:coordinated-look:{question_id}", 1, delay):
         flag_coordinated_question.using(run_after=timezone.now() + COORDINATED_LOOK_DELAY).enqueue(

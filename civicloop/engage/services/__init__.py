@@ -4,6 +4,16 @@ Every refusal is raised before anything is stored. Text is stored as typed and e
 One module per concern; everything callers use is here.
 """
 
+from civicloop.engage.services.bursts import (
+    BURST_EVIDENCE_IDS,
+    BURST_SAME_NETWORK,
+    BURST_SUPPORTS,
+    BURST_WINDOW,
+    NETWORK_TAG_LENGTH,
+    NEVER_FLAGGED,
+    support_bursts_flag,
+    supports_recount,
+)
 from civicloop.engage.services.civility import Civility
 from civicloop.engage.services.comments import COMMENT_MAX, comment_create, comment_edit
 from civicloop.engage.services.errors import EngageInvalid, EngageRefused, PostingLimitReached
@@ -52,11 +62,17 @@ from civicloop.engage.services.spaces import (
 from civicloop.engage.services.supports import idea_support, support_network_keys_forget
 
 __all__ = [
+    "BURST_EVIDENCE_IDS",
+    "BURST_SAME_NETWORK",
+    "BURST_SUPPORTS",
+    "BURST_WINDOW",
     "COMMENT_MAX",
     "DISPLAY_NAME_MAX",
     "EDIT_WINDOW",
     "EMBEDDINGS_FILLED_PER_CALL",
     "IDEA_BODY_MAX",
+    "NETWORK_TAG_LENGTH",
+    "NEVER_FLAGGED",
     "NEW_ACCOUNT_AGE",
     "NEW_ACCOUNT_POSTS",
     "PERSON_WINDOW_SECONDS",
@@ -94,5 +110,7 @@ __all__ = [
     "question_create",
     "space_create",
     "space_invitees_add",
+    "support_bursts_flag",
     "support_network_keys_forget",
+    "supports_recount",
 ]

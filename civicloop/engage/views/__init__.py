@@ -33,6 +33,7 @@ from civicloop.engage.views.posting import (
     idea_new,
     similar_ideas,
 )
+from civicloop.engage.views.reporting import REPORTS_PER_ADDRESS, appeal, report_comment, report_idea
 from civicloop.engage.views.signing_in import (
     SIGN_INS_PER_ADDRESS,
     account_name,
@@ -47,6 +48,7 @@ __all__ = [
     "HELD_REASON_LABELS",
     "PAGE_SIZE",
     "POSTS_PER_ADDRESS",
+    "REPORTS_PER_ADDRESS",
     "SESSION_KEY",
     "SIGN_INS_PER_ADDRESS",
     "SIMILAR_CHECKS_PER_ADDRESS",
@@ -56,6 +58,7 @@ __all__ = [
     "SUPPORTS_PER_ADDRESS",
     "TOO_FAST",
     "account_name",
+    "appeal",
     "comment_edit",
     "follow_stop",
     "held_reasons",
@@ -70,6 +73,8 @@ __all__ = [
     "jam_prompt",
     "question_detail",
     "question_summary",
+    "report_comment",
+    "report_idea",
     "sign_in",
     "sign_in_confirm",
     "sign_out",

@@ -7,40 +7,17 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Exists, OuterRef, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError
 from civicloop.deliberation.services import conversation_votes_exclusion_set
-from civicloop.engage.models import Idea, Support
-from civicloop.moderation.models import AuditEvent, CoordinatedVotingCase, CoordinatedVotingMember
+from civicloop.moderation.models import AuditEvent, CoordinatedVotingCase
+from civicloop.moderation.reportables import question_supports
 
 
 class CoordinatedCaseAlreadyDecided(DomainError):
     """The case moved on meanwhile (another moderator, another tab): nothing was done."""
-
-
-def _supports_recount(question_id: int, participant_ids: list[int]) -> None:
-    """Each idea these accounts supported shows its supports less those excluded (one UPDATE)."""
-    excluded = CoordinatedVotingMember.objects.filter(
-        case__question_id=question_id,
-        case__state=CoordinatedVotingCase.State.EXCLUDED,
-        participant_id=OuterRef("participant_id"),
-    )
-    counted = (
-        Support.objects.filter(idea_id=OuterRef("pk"))
-        .exclude(Exists(excluded))
-        .order_by()
-        .values("idea_id")
-        .annotate(n=Count("id"))
-        .values("n")
-    )
-    touched = Support.objects.filter(idea__question_id=question_id, participant_id__in=participant_ids)
-    Idea.objects.filter(pk__in=touched.values("idea_id")).update(
-        supports_count=Coalesce(Subquery(counted), 0)
-    )
 
 
 def _decide(
@@ -67,7 +44,7 @@ def _decide(
                     conversation_id=case.conversation_id, resident_ids=ids, excluded=excluded, now=moment
                 )
             elif case.question_id is not None:
-                _supports_recount(case.question_id, ids)
+                question_supports().recount(case.question_id, ids)  # engage's support counts
         AuditEvent.objects.create(
             kind=kind,
             actor=moderator if getattr(moderator, "pk", None) else None,

@@ -14,7 +14,6 @@ from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
 from civicloop.deliberation.models import Conversation, ConversationParticipant, Vote
-from civicloop.engage.models import Question, Support
 from civicloop.moderation.coordinated.evidence import _evidence, _fingerprint, _Found
 from civicloop.moderation.coordinated.similarity import (
     created_together,
@@ -23,6 +22,7 @@ from civicloop.moderation.coordinated.similarity import (
     shared_network,
 )
 from civicloop.moderation.models import AuditEvent, CoordinatedVotingCase, CoordinatedVotingMember
+from civicloop.moderation.reportables import question_supports
 
 NEW_ACCOUNT = timedelta(days=7)  # an account this young at its first vote or support is "new"
 MIN_ACCOUNTS = 5
@@ -195,19 +195,12 @@ def conversation_coordinated_flag(
     return opened
 
 
-def question_coordinated_flag(
-    question: Question, *, now: datetime | None = None
-) -> list[CoordinatedVotingCase]:
+def question_coordinated_flag(question: Any, *, now: datetime | None = None) -> list[CoordinatedVotingCase]:
     """Look for coordinated supports among the question's new accounts; a case per group found
     (idempotent as for conversations). Supports record a keyed hash of the network: a group sharing
     one counts even when its accounts were made far apart."""
     moment = now or timezone.now()
-    rows = list(
-        Support.objects.filter(idea__question=question, participant__user__isnull=True)
-        .exclude(Exists(_already_in_case(question=question)))
-        .order_by("participant_id", "created_at", "id")
-        .values_list("participant_id", "idea_id", "created_at", "network_key", "participant__created_at")
-    )
+    rows = question_supports().rows(question, Exists(_already_in_case(question=question)))
     if not rows:
         return []
     supporter = np.array([r[0] for r in rows], dtype=np.int64)
@@ -260,13 +253,13 @@ def coordinated_voting_flag(
     moment = now or timezone.now()
     if conversation_ids is None and question_ids is None:
         conversations = Conversation.objects.filter(status=Conversation.Status.OPEN)
-        questions = Question.objects.filter(opens_at__lte=moment, closes_at__gte=moment - RECENT_QUESTIONS)
+        questions = question_supports().recent(moment, moment - RECENT_QUESTIONS)
     else:
         conversations = Conversation.objects.filter(pk__in=conversation_ids or [])
-        questions = Question.objects.filter(pk__in=question_ids or [])
+        questions = question_supports().questions(question_ids or [])
     opened: list[CoordinatedVotingCase] = []
     for conversation in conversations.order_by("id"):
         opened += conversation_coordinated_flag(conversation, now=moment)
-    for question in questions.order_by("id"):
+    for question in questions:
         opened += question_coordinated_flag(question, now=moment)
     return opened

@@ -7,15 +7,7 @@ One module per concern; everything callers use is here.
 
 from civicloop.moderation.services.appeals import APPEAL_MAX, appeal_create
 from civicloop.moderation.services.audit import export_logged
-from civicloop.moderation.services.bursts import (
-    BURST_EVIDENCE_IDS,
-    BURST_SAME_NETWORK,
-    BURST_SUPPORTS,
-    BURST_WINDOW,
-    NETWORK_TAG_LENGTH,
-    NEVER_FLAGGED,
-    support_bursts_flag,
-)
+from civicloop.moderation.services.bursts import burst_case_open
 from civicloop.moderation.services.cases import URGENT_REASONS, Content, case_content
 from civicloop.moderation.services.decisions import (
     DECISION_TEMPLATE,
@@ -43,13 +35,7 @@ from civicloop.moderation.services.reports import (
 
 __all__ = [
     "APPEAL_MAX",
-    "BURST_EVIDENCE_IDS",
-    "BURST_SAME_NETWORK",
-    "BURST_SUPPORTS",
-    "BURST_WINDOW",
     "DECISION_TEMPLATE",
-    "NETWORK_TAG_LENGTH",
-    "NEVER_FLAGGED",
     "NOTE_MAX",
     "REPORTS_PER_PERSON",
     "REPORTS_TO_HIDE",
@@ -64,6 +50,7 @@ __all__ = [
     "ReportLimitReached",
     "appeal_create",
     "appeal_possible",
+    "burst_case_open",
     "case_content",
     "case_decide",
     "content_checked",
@@ -71,5 +58,4 @@ __all__ = [
     "export_logged",
     "report_create",
     "reports_to_hide",
-    "support_bursts_flag",
 ]

@@ -1,12 +1,12 @@
 """The author's appeal against a first decision: once, and back to the queue with the appeal on top."""
 
 from datetime import datetime
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicloop.engage.models import Participant
 from civicloop.moderation.models import Appeal, AuditEvent, Decision, ModerationCase
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import case_content
@@ -17,7 +17,7 @@ APPEAL_MAX = 2000
 
 
 @transaction.atomic
-def appeal_create(*, case_id: int, author: Participant, text: str, now: datetime | None = None) -> Appeal:
+def appeal_create(*, case_id: int, author: Any, text: str, now: datetime | None = None) -> Appeal:
     """The author asks for a second look; the case goes back to the queue with the appeal on top."""
     text = text.strip()
     if not text:

@@ -1,20 +1,20 @@
-"""The moderation case of an idea or a comment: one pending case per item (even under a race), and
-the item's moderation state kept in step with the idea's published-comment count."""
+"""The moderation case of a reportable item (an idea, a comment): one pending case per item (even under
+a race), and the item's moderation state changed with its kind's counts kept in step."""
 
 from datetime import datetime
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
 
-from civicloop.engage.models import Comment, Idea, ModerationState
 from civicloop.moderation.models import AuditEvent, ModerationCase
+from civicloop.moderation.reportables import reportable_for
 from civicloop.moderation.services.audit import _audit
 
 URGENT_REASONS = {"threat"}
 
 
-Content = Idea | Comment
+# An item of a kind registered with moderation (civicloop.moderation.reportables): an idea, a comment.
+Content = Any
 
 
 def case_content(case: ModerationCase) -> Content:
@@ -22,9 +22,8 @@ def case_content(case: ModerationCase) -> Content:
 
 
 def _key(content: Content) -> dict[str, Any]:
-    if isinstance(content, Comment):
-        return {"idea_id": content.idea_id, "comment_id": content.pk}
-    return {"idea_id": content.pk, "comment__isnull": True}
+    # A None column filters as IS NULL: an idea's own case has no comment.
+    return reportable_for(content).case_fields(content)
 
 
 def _pending_case(content: Content) -> ModerationCase | None:
@@ -42,11 +41,7 @@ def _case_open(
     case = _pending_case(content)
     if case is not None:
         return case, False
-    key = (
-        {"idea_id": content.idea_id, "comment_id": content.pk}
-        if isinstance(content, Comment)
-        else {"idea_id": content.pk}
-    )
+    key = _key(content)
     try:
         with transaction.atomic():
             case = ModerationCase.objects.create(**key, source=source, opened_at=moment, **fields)
@@ -60,17 +55,11 @@ def _case_open(
 
 
 def _state_set(content: Content, state: str) -> None:
-    """Change the content's moderation state, keeping the idea's published-comment count in step."""
+    """Change the content's moderation state; its kind keeps its counts in step (an idea's published
+    comments)."""
     before = content.moderation_state
     if before == state:
         return
     type(content).objects.filter(pk=content.pk).update(moderation_state=state)
     content.moderation_state = state
-    if isinstance(content, Comment):
-        published = ModerationState.PUBLISHED
-        if state == published:
-            Idea.objects.filter(pk=content.idea_id).update(comments_count=F("comments_count") + 1)
-        elif before == published:
-            Idea.objects.filter(pk=content.idea_id, comments_count__gt=0).update(
-                comments_count=F("comments_count") - 1
-            )
+    reportable_for(content).state_changed(content, before, state)

@@ -4,13 +4,14 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from civicloop.engage.models import Comment, CommentRevision, Idea, IdeaRevision, ModerationState, Participant
 from civicloop.moderation.models import AuditEvent, Decision, ModerationCase, ReasonCode
+from civicloop.moderation.reportables import PUBLISHED, REMOVED, TITLE_MAX, reportable_for
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import Content, _state_set, case_content
 from civicloop.moderation.services.errors import AlreadyDecided, ModerationInvalid
@@ -42,16 +43,13 @@ def _decision_clean(data: DecisionInput, content: Content) -> DecisionInput:
     if data.action == Decision.Action.EDIT:
         if not note:
             raise ModerationInvalid(_("Tell the author what you changed and why."), field="note")
-        if not body or (isinstance(content, Idea) and not title):
+        reportable = reportable_for(content)
+        if not body or (reportable.has_title and not title):
             raise ModerationInvalid(_("Give the text as it should be published."), field="body")
-        limit = 2000 if isinstance(content, Comment) else 5000
-        if len(body) > limit or len(title) > 150:
+        limit = reportable.body_max
+        if len(body) > limit or len(title) > TITLE_MAX:
             raise ModerationInvalid(_("Keep it under %(limit)d characters.") % {"limit": limit}, field="body")
     return DecisionInput(action=data.action, reason=reason, note=note, title=title, body=body)
-
-
-def _text_of(content: Content) -> tuple[str, str]:
-    return (content.title, content.body) if isinstance(content, Idea) else ("", content.body)
 
 
 def case_decide(
@@ -74,22 +72,12 @@ def case_decide(
             raise AlreadyDecided(_("This was decided already. Nothing was changed; here is the decision."))
         content = type(case_content(case)).objects.select_for_update().get(pk=case_content(case).pk)
         clean = _decision_clean(data, content)
-        title_before, text_before = _text_of(content)
+        reportable = reportable_for(content)
+        title_before, text_before = reportable.text(content)
         state_before = content.moderation_state
         if clean.action == Decision.Action.EDIT:
-            if isinstance(content, Idea):
-                IdeaRevision.objects.create(
-                    idea=content, title=content.title, body=content.body, created_at=moment
-                )
-                Idea.objects.filter(pk=content.pk).update(
-                    title=clean.title, body=clean.body, edited_at=moment
-                )
-            else:
-                CommentRevision.objects.create(comment=content, body=content.body, created_at=moment)
-                Comment.objects.filter(pk=content.pk).update(body=clean.body, edited_at=moment)
-        state_after = (
-            ModerationState.REMOVED if clean.action == Decision.Action.REJECT else ModerationState.PUBLISHED
-        )
+            reportable.edit(content, clean.title, clean.body, moment)
+        state_after = REMOVED if clean.action == Decision.Action.REJECT else PUBLISHED
         _state_set(content, state_after)
         try:
             with transaction.atomic():
@@ -153,30 +141,34 @@ def _label(choices: Any, value: str) -> str:
         return str(choices(value).label) if value in choices.values else ""
 
 
+def _absolute(path: str) -> str:
+    return f"{settings.SITE_URL}{path}"
+
+
 def decision_notify(decision: Decision, content: Content) -> None:
     """Tell the author what was decided and why, in their language, by their confirmed email or phone."""
     from civicloop.delivery.models import Delivery
     from civicloop.delivery.services import notification_send
-    from civicloop.engage.tokens import absolute
 
-    author = Participant.objects.select_related("contact_point__subscriber").get(pk=content.author_id)
+    reportable = reportable_for(content)
+    author = reportable.author(content)
     if author.contact_point is None or author.confirmed_at is None:
         return  # a staff login: they read the console
-    idea_id = content.idea_id if isinstance(content, Comment) else content.pk
     can_appeal = appeal_possible(decision.case, decision)
+    notice = reportable.notice(content)
     context = {
         "case_id": decision.case_id,
-        "is_comment": isinstance(content, Comment),
-        "idea_title": Idea.objects.filter(pk=idea_id).values_list("title", flat=True).first() or "",
+        "is_comment": notice["is_comment"],
+        "idea_title": notice["idea_title"],
         "action": decision.action,
         "stage": decision.stage,
         "reason_label": _label(ReasonCode, decision.reason),
         "note": decision.note,
-        "published": decision.state_after == ModerationState.PUBLISHED,
-        "idea_url": absolute(reverse("engage:idea", args=[idea_id])),
+        "published": decision.state_after == PUBLISHED,
+        "idea_url": _absolute(notice["idea_path"]),
         "can_appeal": can_appeal,
-        "appeal_url": absolute(reverse("moderation:appeal", args=[decision.case_id])) if can_appeal else "",
-        "code_of_conduct_url": absolute(reverse("moderation:code_of_conduct")),
+        "appeal_url": _absolute(reverse("moderation:appeal", args=[decision.case_id])) if can_appeal else "",
+        "code_of_conduct_url": _absolute(reverse("moderation:code_of_conduct")),
     }
     context["link"] = context["appeal_url"] or context["idea_url"]
     delivery = notification_send(

@@ -6,22 +6,22 @@ from datetime import datetime
 from django.db import transaction
 from django.utils import timezone
 
-from civicloop.engage.models import ModerationState
 from civicloop.moderation.models import AuditEvent, ModerationCase
+from civicloop.moderation.reportables import HELD
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import URGENT_REASONS, Content, _case_open, _pending_case
 
 
 @transaction.atomic
 def content_checked(content: Content, *, now: datetime | None = None) -> ModerationCase | None:
-    """Called by engage after each new or edited idea or comment was checked.
+    """Called by a content app (engage) after each new or edited idea or comment was checked.
 
     Held content gets a case in the queue (urgent for a threat). If the author's edit passes the check,
     a case the check alone opened is closed: the machine never decided against anyone.
     """
     moment = now or timezone.now()
     reasons = list(content.held_reasons or [])
-    if content.moderation_state == ModerationState.HELD:
+    if content.moderation_state == HELD:
         urgent = bool(URGENT_REASONS & set(reasons))
         case, created = _case_open(
             content,

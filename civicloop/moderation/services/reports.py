@@ -2,6 +2,7 @@
 a moderator looks."""
 
 from datetime import datetime
+from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -9,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.core.throttling import rate_limit_exceeded
-from civicloop.engage.models import Comment, ModerationState, Participant
 from civicloop.moderation.models import AuditEvent, ModerationCase, ReasonCode, Report
+from civicloop.moderation.reportables import HIDDEN, PUBLISHED
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import URGENT_REASONS, Content, _case_open, _key, _state_set
 from civicloop.moderation.services.errors import ModerationInvalid, ModerationRefused, ReportLimitReached
@@ -28,7 +29,7 @@ def reports_to_hide() -> int:
 
 def report_create(
     *,
-    reporter: Participant,
+    reporter: Any,
     content: Content,
     reason: str,
     note: str = "",
@@ -44,7 +45,7 @@ def report_create(
         )
     if content.author_id == reporter.pk:
         raise ModerationRefused(_("You cannot report your own post. You can edit it for 15 minutes."))
-    if content.moderation_state not in (ModerationState.PUBLISHED, ModerationState.HIDDEN):
+    if content.moderation_state not in (PUBLISHED, HIDDEN):
         raise ModerationRefused(_("This post is already with the moderators."))
     if Report.objects.filter(reporter=reporter, **_key(content)).exists():
         raise ModerationRefused(_("You reported this already. A moderator will look at it."))
@@ -63,8 +64,7 @@ def report_create(
             with transaction.atomic():
                 report = Report.objects.create(
                     case=case,
-                    idea_id=content.idea_id if isinstance(content, Comment) else content.pk,
-                    comment=content if isinstance(content, Comment) else None,
+                    **_key(content),
                     reporter=reporter,
                     reason=reason,
                     note=note,
@@ -78,7 +78,7 @@ def report_create(
         case.urgent = case.urgent or reason in URGENT_REASONS
         case.save(update_fields=["reports_count", "reasons", "urgent"])
         _audit(AuditEvent.Kind.REPORTED, case=case, moment=moment, reason=reason, reporters=reporters)
-        if reporters >= reports_to_hide() and content.moderation_state == ModerationState.PUBLISHED:
-            _state_set(content, ModerationState.HIDDEN)
+        if reporters >= reports_to_hide() and content.moderation_state == PUBLISHED:
+            _state_set(content, HIDDEN)
             _audit(AuditEvent.Kind.HIDDEN, case=case, moment=moment, reporters=reporters)
     return report

@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from civicloop.delivery.models import Delivery
+from civicloop.engage import services as engage_services
 from civicloop.engage.models import CommentRevision, Idea, IdeaRevision, ModerationState, Support
 from civicloop.engage.selectors import viewer_for
 from civicloop.engage.services import idea_edit
@@ -253,12 +254,12 @@ def test_a_burst_of_supports_from_new_accounts_is_flagged_once_with_evidence(que
     veteran = make_resident("old@example.org")
     for person in [*newcomers, veteran]:
         Support.objects.create(idea=idea, participant=person, created_at=now - timedelta(minutes=5))
-    opened = services.support_bursts_flag(now=now)
+    opened = engage_services.support_bursts_flag(now=now)
     assert len(opened) == 1
     case = opened[0]
     assert case.source == "burst" and case.evidence["supports_from_new_accounts"] == 4
     assert sorted(case.evidence["participant_ids"]) == sorted(p.pk for p in newcomers)
-    assert services.support_bursts_flag(now=now) == []  # flagged once
+    assert engage_services.support_bursts_flag(now=now) == []  # flagged once
     assert ModerationCase.objects.count() == 1
 
 
@@ -269,17 +270,17 @@ def test_a_decided_burst_is_not_flagged_again_but_a_new_one_is(question, author,
     first = [make_resident(f"n{i}@example.org", age=timedelta(minutes=30)) for i in range(3)]
     for person in first:
         Support.objects.create(idea=idea, participant=person, created_at=now - timedelta(minutes=10))
-    [case] = services.support_bursts_flag(now=now)
+    [case] = engage_services.support_bursts_flag(now=now)
     services.case_decide(
         case_id=case.pk, stage="first", data=DecisionInput(action="approve"), moderator=moderator
     )
 
-    assert services.support_bursts_flag(now=now + timedelta(minutes=1)) == []  # same supports, decided
+    assert engage_services.support_bursts_flag(now=now + timedelta(minutes=1)) == []  # same supports, decided
 
     later = [make_resident(f"m{i}@example.org", age=timedelta(minutes=30)) for i in range(3)]
     for person in later:
         Support.objects.create(idea=idea, participant=person, created_at=now + timedelta(minutes=2))
-    [again] = services.support_bursts_flag(now=now + timedelta(minutes=3))
+    [again] = engage_services.support_bursts_flag(now=now + timedelta(minutes=3))
     assert sorted(again.evidence["participant_ids"]) == sorted(p.pk for p in later)
 
 
@@ -289,7 +290,7 @@ def test_a_few_new_supporters_are_not_a_burst(question, author, settings):
     for i in range(3):
         person = make_resident(f"n{i}@example.org", age=timedelta(minutes=30))
         Support.objects.create(idea=idea, participant=person, created_at=timezone.now())
-    assert services.support_bursts_flag() == []
+    assert engage_services.support_bursts_flag() == []
 
 
 def test_the_export_keeps_removed_content_with_decisions_and_masks_contact_details(
@@ -334,7 +335,7 @@ def test_a_burst_of_supports_from_one_network_is_flagged_with_a_tag_never_the_ad
     _support_from(idea, established[3:], "b" * 32)  # another network, too few
     _support_from(quiet, established[:2], "c" * 32)
 
-    opened = services.support_bursts_flag()
+    opened = engage_services.support_bursts_flag()
 
     assert [case.idea_id for case in opened] == [idea.pk]
     case = opened[0]
@@ -343,7 +344,7 @@ def test_a_burst_of_supports_from_one_network_is_flagged_with_a_tag_never_the_ad
     assert burst["network"] == "aaaaaaaa" and burst["supports"] == 3
     assert sorted(burst["participant_ids"]) == sorted(person.pk for person in established[:3])
     assert "supports_from_new_accounts" not in case.evidence
-    assert services.support_bursts_flag() == []  # flagged once
+    assert engage_services.support_bursts_flag() == []  # flagged once
 
 
 def test_supports_from_one_network_outside_the_window_are_not_a_burst(question, author, settings):
@@ -351,7 +352,7 @@ def test_supports_from_one_network_outside_the_window_are_not_a_burst(question, 
     idea = post_idea(question, author)
     _support_from(idea, [make_resident(f"e{i}@example.org") for i in range(3)], "a" * 32, minutes_ago=90)
 
-    assert services.support_bursts_flag() == []
+    assert engage_services.support_bursts_flag() == []
 
 
 def test_new_accounts_on_one_network_make_one_case_with_both_reasons(question, author, settings):
@@ -361,7 +362,7 @@ def test_new_accounts_on_one_network_make_one_case_with_both_reasons(question, a
     newcomers = [make_resident(f"n{i}@example.org", age=timedelta(minutes=30)) for i in range(3)]
     _support_from(idea, newcomers, "d" * 32)
 
-    [case] = services.support_bursts_flag()
+    [case] = engage_services.support_bursts_flag()
 
     assert case.reasons == ["burst", "burst_network"]
     assert case.evidence["supports_from_new_accounts"] == 3

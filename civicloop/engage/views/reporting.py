@@ -1,0 +1,158 @@
+"""Resident pages for moderating engage's posts: reporting an idea or a comment, appealing a decision.
+
+Engage's pages calling moderation's services (moderation imports no engage module); their URLs keep
+moderation's names (engage/moderation_urls.py). Thin views: the viewer is engage's (magic-link session
+or staff login); one service call each.
+"""
+
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods
+
+from civicloop.core.errors import NotFound
+from civicloop.core.throttling import client_rate_limit_exceeded
+from civicloop.engage import selectors as engage_selectors
+from civicloop.engage.models import Comment, Idea, ModerationState
+from civicloop.engage.selectors import Viewer
+from civicloop.engage.views._common import SESSION_KEY
+from civicloop.moderation import selectors, services
+from civicloop.moderation.forms import AppealForm, ReportForm
+
+# Per network address: generous, since a library or a school shares one address.
+REPORTS_PER_ADDRESS = 30
+ADDRESS_WINDOW_SECONDS = 60 * 60
+
+
+def _viewer(request: HttpRequest) -> Viewer:
+    viewer = engage_selectors.viewer_for(user=request.user, participant_id=request.session.get(SESSION_KEY))
+    if viewer.participant is None and viewer.is_staff:
+        from civicloop.engage.services import participant_for_staff
+
+        viewer.participant = participant_for_staff(viewer.user)
+    return viewer
+
+
+def _refused(request: HttpRequest, message: str, viewer: Viewer, status: int = 403) -> HttpResponse:
+    context = {"problem": message, "signed_in": viewer.participant is not None}
+    return render(request, "engage/refused.html", context, status=status)
+
+
+def _sign_in_redirect(request: HttpRequest) -> HttpResponse:
+    return HttpResponseRedirect(f"{reverse('engage:sign_in')}?next={request.path}")
+
+
+def _report(request: HttpRequest, content: Idea | Comment, idea: Idea) -> HttpResponse:
+    viewer = _viewer(request)
+    if not engage_selectors.space_readable(idea.question.space, viewer) or content.moderation_state not in (
+        ModerationState.PUBLISHED,
+        ModerationState.HIDDEN,
+    ):
+        raise Http404("No such post.")
+    if content.moderation_state == ModerationState.HIDDEN and not viewer.is_moderator:
+        raise Http404("No such post.")
+    if viewer.participant is None:
+        return _sign_in_redirect(request)
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if client_rate_limit_exceeded(
+            request,
+            scope="moderation-report",
+            limit=REPORTS_PER_ADDRESS,
+            window_seconds=ADDRESS_WINDOW_SECONDS,
+        ):
+            form.is_valid()
+            form.add_error(None, _("Too many reports from your connection. Please try again in an hour."))
+            status = 429
+        elif form.is_valid():
+            try:
+                services.report_create(
+                    reporter=viewer.participant,
+                    content=content,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+            except services.ModerationRefused as error:
+                return _refused(request, error.message, viewer)
+            except services.ReportLimitReached as error:
+                form.add_error(None, error.message)
+                status = 429
+            except services.ModerationInvalid as error:
+                form.add_error(error.field if error.field in form.fields else None, error.message)
+            else:
+                messages.success(request, _("Thank you. A moderator will look at it."))
+                idea.refresh_from_db(fields=["moderation_state"])
+                target = (
+                    idea.get_absolute_url() if idea.moderation_state == ModerationState.PUBLISHED else None
+                )
+                return HttpResponseRedirect(target or idea.question.get_absolute_url())
+    context = {
+        "form": form,
+        "content": content,
+        "idea": idea,
+        "is_comment": isinstance(content, Comment),
+    }
+    return render(request, "moderation/report_form.html", context, status=status)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_idea(request: HttpRequest, idea_id: int) -> HttpResponse:
+    idea = Idea.objects.select_related("question__space").filter(pk=idea_id).first()
+    if idea is None:
+        raise Http404("No such idea.")
+    return _report(request, idea, idea)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report_comment(request: HttpRequest, comment_id: int) -> HttpResponse:
+    comment = Comment.objects.select_related("idea__question__space").filter(pk=comment_id).first()
+    if comment is None:
+        raise Http404("No such comment.")
+    return _report(request, comment, comment.idea)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def appeal(request: HttpRequest, case_id: int) -> HttpResponse:
+    viewer = _viewer(request)
+    if viewer.participant is None:
+        return _sign_in_redirect(request)
+    try:
+        file = selectors.case_file(case_id)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    if file.content.author_id != viewer.participant.pk:
+        raise Http404("No such case.")  # nobody learns about other people's cases
+    decision = file.first_decision
+    form = AppealForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            try:
+                services.appeal_create(
+                    case_id=case_id, author=viewer.participant, text=form.cleaned_data["text"]
+                )
+            except services.ModerationRefused as error:
+                return _refused(request, error.message, viewer)
+            except services.ModerationInvalid as error:
+                form.add_error("text", error.message)
+            else:
+                messages.success(request, _("Your appeal was sent. A moderator will tell you the outcome."))
+                return HttpResponseRedirect(request.path)
+    context = {
+        "file": file,
+        "decision": decision,
+        "appeal": getattr(file.case, "appeal", None) if hasattr(file.case, "appeal") else None,
+        "can_appeal": services.appeal_possible(file.case, decision) and not hasattr(file.case, "appeal"),
+        "form": form,
+        "is_comment": file.case.comment_id is not None,
+    }
+    return render(request, "moderation/appeal.html", context, status=status)

@@ -1,0 +1,105 @@
+"""What moderation needs from the content it moderates: a small interface content apps register with
+(as Decidim's "reportable"), so that moderation imports no content app.
+
+Engage registers ideas and comments (`Reportable`) and the supports on its questions
+(`QuestionSupports`, for the looks for bursts and coordinated supports) from its AppConfig.ready().
+A new kind of content is moderated the same way: it stores a `moderation_state` (one of the states
+below), `held_reasons`, `civility_score` and `author_id`, and registers a `Reportable`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+# The moderation states a reportable stores in its `moderation_state` field.
+PUBLISHED = "published"
+HELD = "held"
+HIDDEN = "hidden"
+REMOVED = "removed"
+STATES = (PUBLISHED, HELD, HIDDEN, REMOVED)
+
+TITLE_MAX = 150  # a moderator's edit of a title
+
+
+@dataclass(frozen=True)
+class Reportable:
+    """One kind of content moderation works on; every callable takes the content item first."""
+
+    # Also the name of the moderation case's (and report's) column that points at it: "idea", "comment".
+    kind: str
+    model: type[Any]
+    # The case's (and report's) columns for the item, e.g. {"idea_id": 4, "comment_id": None}.
+    case_fields: Callable[[Any], dict[str, Any]]
+    # (title, body) as published; the title is "" for a kind without one.
+    text: Callable[[Any], tuple[str, str]]
+    has_title: bool
+    body_max: int
+    # A moderator's edit: keep the text before as a revision, then store (title, body) at `moment`.
+    edit: Callable[[Any, str, str, datetime], None]
+    # Called after the item's moderation state changed from `before` to `after` (counts kept in step).
+    state_changed: Callable[[Any, str, str], None]
+    # The author (with `contact_point`, `confirmed_at` and `language`), for telling them a decision.
+    author: Callable[[Any], Any]
+    # What the decision notice says about the item: {"is_comment", "idea_title", "idea_path"}.
+    notice: Callable[[Any], dict[str, Any]]
+    # The items in `states`, by number (one query), for the public-records export.
+    listed: Callable[[list[str]], list[Any]]
+    # (idea number, question text, title) of an item listed, for the export.
+    export_place: Callable[[Any], tuple[int, str, str]]
+
+
+@dataclass(frozen=True)
+class QuestionSupports:
+    """The supports on a content app's questions, for the looks for bursts and coordinated supports."""
+
+    # The questions with these numbers, by number.
+    questions: Callable[[list[int]], Iterable[Any]]
+    # The questions opened by `opened_by` and closing after `closes_after`, by number.
+    recent: Callable[[datetime, datetime], Iterable[Any]]
+    # Residents' supports on the question not matching `exclude` (an expression on the support's
+    # `participant_id`), as (participant_id, idea_id, created_at, network_key, account created_at) rows
+    # ordered by participant, time, id (one query).
+    rows: Callable[[Any, Any], list[tuple[int, int, datetime, str, datetime]]]
+    # Each idea these accounts supported on the question shows its supports less those excluded.
+    recount: Callable[[int, list[int]], None]
+    # Titles of ideas by number (one query).
+    titles: Callable[[list[int]], dict[int, str]]
+    # The question of an idea, if the idea exists.
+    question_of: Callable[[int], int | None]
+    # Opens a case per idea (of these) with a burst of supports; the cases opened.
+    bursts_flag: Callable[[list[int]], list[Any]]
+
+
+_reportables: dict[str, Reportable] = {}
+_question_supports: list[QuestionSupports] = []
+
+
+def reportable_register(reportable: Reportable) -> None:
+    """Called by a content app at start-up; registering a kind again replaces it."""
+    _reportables[reportable.kind] = reportable
+
+
+def reportables() -> list[Reportable]:
+    """Every kind registered, in the order registered."""
+    return list(_reportables.values())
+
+
+def reportable_for(content: Any) -> Reportable:
+    model = type(content)._meta.concrete_model
+    for reportable in _reportables.values():
+        if reportable.model is model:
+            return reportable
+    raise LookupError(f"{model.__name__} is not registered with moderation as reportable.")
+
+
+def question_supports_register(supports: QuestionSupports) -> None:
+    _question_supports[:] = [supports]
+
+
+def question_supports() -> QuestionSupports:
+    if not _question_supports:
+        raise LookupError("No app registered the supports on its questions with moderation.")
+    return _question_supports[0]
