@@ -23,6 +23,7 @@ from civicloop.announcements.models import Announcement
 from civicloop.announcements.selectors import localized_text
 from civicloop.core.context_processors import city_name
 from civicloop.delivery.models import Delivery, Message
+from civicloop.delivery.notification_links import notification_links
 from civicloop.delivery.services import SendOutcome
 from civicloop.delivery.smtp_pipeline import Envelope, offers_pipelining, send_pipelined
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
@@ -114,23 +115,8 @@ def _email(
 def recipient_links(delivery: Delivery) -> dict[str, str]:
     """This recipient's own links: a request's or idea's follower stops its updates; others unsubscribe."""
     context = delivery.message.context if delivery.message.kind == Message.Kind.NOTIFICATION else {}
-    if context.get("request_id"):
-        from civicloop.servicerequests.tokens import follower_links  # local: delivery is the lower layer
-
-        return follower_links(
-            request_id=int(context["request_id"]),
-            contact_point_id=delivery.contact_point_id,
-            tracking_url=str(context.get("tracking_url", "")),
-        )
-    if context.get("idea_id"):
-        from civicloop.engage.tokens import follower_links as idea_follower_links
-
-        return idea_follower_links(
-            idea_id=int(context["idea_id"]),
-            contact_point_id=delivery.contact_point_id,
-            idea_url=str(context.get("idea_url", "")),
-        )
-    return subscription_links(delivery.contact_point.subscriber)
+    links = notification_links(context, delivery.contact_point_id) if context else None
+    return links if links is not None else subscription_links(delivery.contact_point.subscriber)
 
 
 def email_build(delivery: Delivery) -> EmailMultiAlternatives:

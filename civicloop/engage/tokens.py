@@ -6,6 +6,7 @@ own salt, so one kind of link can never be used as another.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -86,3 +87,12 @@ def follower_links(*, idea_id: int, contact_point_id: int, idea_url: str) -> dic
         "preferences_url": idea_url,
         "unsubscribe_url": stop_url(idea_id=idea_id, contact_point_id=contact_point_id),
     }
+
+
+def follower_notification_links(context: dict[str, Any], contact_point_id: int) -> dict[str, str]:
+    """An idea follower's links in an update whose context names the idea (registered with delivery)."""
+    return follower_links(
+        idea_id=int(context["idea_id"]),
+        contact_point_id=contact_point_id,
+        idea_url=str(context.get("idea_url", "")),
+    )

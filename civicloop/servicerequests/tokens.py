@@ -6,6 +6,7 @@ one kind of link can never be used as another.
 
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
@@ -87,3 +88,12 @@ def follower_links(*, request_id: int, contact_point_id: int, tracking_url: str)
         "preferences_url": tracking_url,
         "unsubscribe_url": stop_url(request_id=request_id, contact_point_id=contact_point_id),
     }
+
+
+def follower_notification_links(context: dict[str, Any], contact_point_id: int) -> dict[str, str]:
+    """A request follower's links in an update whose context names the request (registered with delivery)."""
+    return follower_links(
+        request_id=int(context["request_id"]),
+        contact_point_id=contact_point_id,
+        tracking_url=str(context.get("tracking_url", "")),
+    )
