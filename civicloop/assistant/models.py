@@ -18,12 +18,16 @@ class Conversation(models.Model):
 
     class Channel(models.TextChoices):
         SMS = "sms", _("Text message")
+        WHATSAPP = "whatsapp", "WhatsApp"
         WEB = "web", _("Web chat")
         MASTODON = "mastodon", "Mastodon"
         BLUESKY = "bluesky", "Bluesky"
+        FACEBOOK = "facebook", "Facebook"
+        INSTAGRAM = "instagram", "Instagram"
+        X = "x", "X"
 
-    channel = models.CharField(max_length=8, choices=Channel.choices)
-    # E.164 for texts; empty for the web. Shown only to the staff roles that need it.
+    channel = models.CharField(max_length=10, choices=Channel.choices)
+    # E.164 for texts and WhatsApp; empty for the web. Shown only to the staff roles that need it.
     phone = models.CharField(max_length=32, blank=True, default="")
     # For the web: a keyed hash of the visitor's session, never the session key itself.
     web_key = models.CharField(max_length=64, blank=True, default="")
@@ -63,19 +67,25 @@ class Conversation(models.Model):
             models.UniqueConstraint(
                 fields=["phone"], condition=Q(channel="sms"), name="assistant_one_sms_conversation_per_phone"
             ),
+            # WhatsApp is a channel of its own (its consent and opt-out are not the number's SMS ones).
+            models.UniqueConstraint(
+                fields=["phone"],
+                condition=Q(channel="whatsapp"),
+                name="assistant_one_whatsapp_conversation_per_phone",
+            ),
             models.UniqueConstraint(
                 fields=["web_key"], condition=Q(channel="web"), name="assistant_one_web_conversation_per_key"
             ),
             models.UniqueConstraint(
                 fields=["channel", "remote_account_id", "remote_thread_id"],
-                condition=Q(channel__in=["mastodon", "bluesky"]),
+                condition=Q(channel__in=["mastodon", "bluesky", "facebook", "instagram", "x"]),
                 name="assistant_one_social_conversation_per_thread",
             ),
             models.CheckConstraint(
-                condition=(Q(channel="sms") & ~Q(phone=""))
+                condition=(Q(channel__in=["sms", "whatsapp"]) & ~Q(phone=""))
                 | (Q(channel="web") & ~Q(web_key=""))
                 | (
-                    Q(channel__in=["mastodon", "bluesky"])
+                    Q(channel__in=["mastodon", "bluesky", "facebook", "instagram", "x"])
                     & ~Q(remote_account_id="")
                     & ~Q(remote_thread_id="")
                 ),
@@ -93,7 +103,17 @@ class Conversation(models.Model):
         return self.channel in SOCIAL_CHANNELS
 
 
-SOCIAL_CHANNELS = frozenset({Conversation.Channel.MASTODON, Conversation.Channel.BLUESKY})
+SOCIAL_CHANNELS = frozenset(
+    {
+        Conversation.Channel.MASTODON,
+        Conversation.Channel.BLUESKY,
+        Conversation.Channel.FACEBOOK,
+        Conversation.Channel.INSTAGRAM,
+        Conversation.Channel.X,
+    }
+)
+# Channels that reach a resident at a phone number (Twilio): the assistant answers on both alike.
+PHONE_CHANNELS = frozenset({Conversation.Channel.SMS, Conversation.Channel.WHATSAPP})
 
 
 class AssistantMessage(models.Model):

@@ -112,6 +112,8 @@ class ServiceRequest(models.Model):
         WEB = "web", _("Web")
         API = "api", _("Open311 API")
         SMS = "sms", _("Text message")
+        WHATSAPP = "whatsapp", "WhatsApp"
+        SOCIAL = "social", _("Social media")
         PHONE = "phone", _("Phone")
 
     public_id = models.CharField(max_length=20, unique=True, help_text="Open311 service_request_id")
