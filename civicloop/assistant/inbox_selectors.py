@@ -11,7 +11,13 @@ from dataclasses import dataclass
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils.translation import gettext as _
 
-from civicloop.assistant.models import SOCIAL_CHANNELS, AssistantMessage, Conversation, InboxCannedReply
+from civicloop.assistant.models import (
+    PHONE_CHANNELS,
+    SOCIAL_CHANNELS,
+    AssistantMessage,
+    Conversation,
+    InboxCannedReply,
+)
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask, phone_number_masked
 
@@ -102,7 +108,7 @@ def inbox_needs_answer_count() -> int:
 
 def resident_label(conversation: Conversation, *, show_contact_details: bool) -> str:
     """Who the resident is, as this member of staff may see it."""
-    if conversation.channel == Conversation.Channel.SMS:
+    if conversation.channel in PHONE_CHANNELS:
         return conversation.phone if show_contact_details else phone_number_masked(conversation.phone)
     if conversation.channel in SOCIAL_CHANNELS:
         return f"@{conversation.remote_handle}" if conversation.remote_handle else _("Unknown account")

@@ -1,4 +1,4 @@
-"""Twilio's inbound messaging webhook: a resident's text in, the assistant's reply out as TwiML."""
+"""Twilio's inbound messaging webhook: a resident's text (SMS or WhatsApp) in, the reply out as TwiML."""
 
 import logging
 
@@ -7,7 +7,9 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 from twilio.twiml.messaging_response import MessagingResponse
 
+from civicloop.assistant.models import Conversation
 from civicloop.assistant.services.inbound import InboundInvalid, inbound_sms_handle
+from civicloop.integrations.sms import WHATSAPP_PREFIX
 from civicloop.integrations.sms.twilio import twilio_signature_valid
 
 logger = logging.getLogger(__name__)
@@ -40,10 +42,16 @@ def twilio_inbound(request: HttpRequest) -> HttpResponse:
         logger.warning("twilio inbound message with a missing or invalid signature")
         return HttpResponseForbidden()
     params = request.POST.dict()
+    sender = params.get("From", "")
+    # WhatsApp comes on the same webhook, its sender written "whatsapp:+1…".
+    channel = (
+        Conversation.Channel.WHATSAPP if sender.startswith(WHATSAPP_PREFIX) else Conversation.Channel.SMS
+    )
     try:
         reply = inbound_sms_handle(
             message_sid=params.get("MessageSid") or params.get("SmsSid", ""),
-            from_number=params.get("From", ""),
+            from_number=sender.removeprefix(WHATSAPP_PREFIX),
+            channel=channel,
             body=params.get("Body", ""),
             media=_media(params),
         )

@@ -26,6 +26,22 @@ def sms_number_suppressed(phone: str) -> bool:
     return Suppression.objects.filter(channel=Channel.SMS, value=phone).exists()
 
 
+def whatsapp_number_suppressed(phone: str) -> bool:
+    """True when no WhatsApp message may go to this number (it sent STOP there, or keeps failing)."""
+    return Suppression.objects.filter(channel=Channel.WHATSAPP, value=phone).exists()
+
+
+def whatsapp_direct_send(*, to: str, body: str, idempotency_key: str) -> SmsSendResult:
+    """Hand one WhatsApp message (free text: the caller checked the 24-hour window) to Twilio now."""
+    if whatsapp_number_suppressed(to):
+        raise RecipientSuppressed(
+            _("This number has stopped WhatsApp messages from the city: nothing can be sent to it there.")
+        )
+    from civicloop.integrations.sms import WHATSAPP_PREFIX, sms_provider
+
+    return sms_provider().send(to=WHATSAPP_PREFIX + to, body=body, idempotency_key=idempotency_key)
+
+
 def sms_direct_send(*, to: str, body: str, idempotency_key: str) -> SmsSendResult:
     """Hand one text to the SMS provider now; the same `idempotency_key` never sends twice.
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 class Channel(models.TextChoices):
     EMAIL = "email", _("Email")
     SMS = "sms", _("Text message")
+    WHATSAPP = "whatsapp", "WhatsApp"
 
 
 class Message(models.Model):
@@ -165,3 +166,33 @@ class SocialPost(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}:{self.announcement_id}"
+
+
+class WhatsAppTemplate(models.Model):
+    """A message template Meta approved for the city's WhatsApp sender (Twilio Content API), in one language.
+
+    WhatsApp lets a business write freely only within 24 hours of the person's last message; after that
+    only an approved template may be sent. Staff record each notification's template here, per language,
+    once Meta has approved it; `variables` names, in order, the notification's values that fill {{1}}, {{2}}…
+    """
+
+    template = models.CharField(
+        max_length=60, help_text=_("The notification it stands for, e.g. request_status")
+    )
+    language = models.CharField(max_length=8)
+    content_sid = models.CharField(max_length=64, help_text=_("Twilio Content SID, HX…"))
+    variables = models.JSONField(
+        default=list, blank=True, help_text=_("The notification's values for {{1}}, {{2}}…, in order")
+    )
+    approved = models.BooleanField(default=False, help_text=_("Meta approved it: it may be sent"))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["template", "language"], name="whatsapp_template_once_per_language"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.template} ({self.language})"

@@ -44,7 +44,7 @@ def delivery_receipt_record(
         delivery = (
             Delivery.objects.select_for_update(of=("self",))
             .select_related("contact_point")
-            .filter(provider_message_id=provider_message_id, channel=Channel.SMS)
+            .filter(provider_message_id=provider_message_id, channel__in=[Channel.SMS, Channel.WHATSAPP])
             .order_by("pk")
             .first()
         )
@@ -67,7 +67,7 @@ def delivery_receipt_record(
             delivery.save(update_fields=fields)
         if status in FAILED_STATUSES and code in OPTED_OUT_CODES | UNREACHABLE_CODES:
             reason = Suppression.Reason.OPTED_OUT if code in OPTED_OUT_CODES else Suppression.Reason.FAILED
-            _suppress(delivery.contact_point.value, reason)
+            _suppress(delivery.contact_point.value, reason, channel=delivery.channel)
     return delivery
 
 
@@ -83,14 +83,14 @@ def _target_status(provider_status: str) -> str | None:
     return None  # in flight, or a status Twilio adds later: nothing to record
 
 
-def _suppress(number: str, reason: str) -> None:
-    """Put the number on the SMS suppression list; an opt-out overrides a weaker earlier reason."""
+def _suppress(number: str, reason: str, *, channel: str = Channel.SMS) -> None:
+    """Put the number on the channel's suppression list; an opt-out overrides a weaker earlier reason."""
     try:
         with transaction.atomic():  # a savepoint: a concurrent insert must not break the outer transaction
             suppression, created = Suppression.objects.get_or_create(
-                channel=Channel.SMS, value=number, defaults={"reason": reason}
+                channel=channel, value=number, defaults={"reason": reason}
             )
     except IntegrityError:
-        suppression, created = Suppression.objects.get(channel=Channel.SMS, value=number), False
+        suppression, created = Suppression.objects.get(channel=channel, value=number), False
     if not created and reason == Suppression.Reason.OPTED_OUT and suppression.reason != reason:
         Suppression.objects.filter(pk=suppression.pk).update(reason=reason)

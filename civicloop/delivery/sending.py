@@ -35,6 +35,10 @@ def channel_sender(channel: str) -> Sender:
         from civicloop.delivery.sms import sms_send_batch
 
         return sms_send_batch
+    if channel == Channel.WHATSAPP:
+        from civicloop.delivery.whatsapp import whatsapp_send_batch
+
+        return whatsapp_send_batch
     raise ValueError(f"unknown channel {channel!r}")
 
 

@@ -20,6 +20,8 @@ from civicloop.integrations.sms.twilio import RECIPIENT_ERROR_CODES
 from civicloop.subscriptions.models import ContactPoint, Subscriber
 
 STOP_CODE = "21610"  # Twilio: the recipient replied STOP
+# Failures of the city's own set-up (no approved WhatsApp template, no sender): never held against a number.
+CITY_SIDE_CODES = frozenset({"whatsapp_no_template", "whatsapp_from"})
 SENDER_FIELDS = (
     "id",
     "message_id",
@@ -206,7 +208,7 @@ def _record_permanent(mine: "object", outcome: SendOutcome) -> None:
     )
     if updated and outcome.error.code in RECIPIENT_ERROR_CODES:
         _suppress_now(outcome.delivery_id, stop=outcome.error.code == STOP_CODE)
-    elif updated:
+    elif updated and outcome.error.code not in CITY_SIDE_CODES:
         _suppress_if_past_threshold(outcome.delivery_id, bounced=bounced)
 
 

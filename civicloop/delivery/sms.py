@@ -1,6 +1,7 @@
 """The SMS channel: a short, segment-budgeted text with a link to the full announcement."""
 
-from functools import lru_cache
+from collections.abc import Callable
+from functools import lru_cache, partial
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -14,6 +15,7 @@ from civicloop.delivery.models import Delivery, Message
 from civicloop.delivery.services import SendOutcome
 from civicloop.delivery.webhook_urls import twilio_status_callback_url
 from civicloop.integrations.errors import ProviderError, TransientProviderError
+from civicloop.integrations.sms import SmsSendResult
 
 
 @lru_cache(maxsize=256)
@@ -52,21 +54,30 @@ def sms_send_batch(deliveries: list[Delivery]) -> list[SendOutcome]:
                 SendOutcome(delivery.pk, error=TransientProviderError("quiet hours", retry_after=wait))
             )
             continue
-        try:
-            result = provider.send(
-                to=delivery.contact_point.value,
-                body=sms_text(
-                    delivery.message_id, delivery.language, delivery.message.created_at.isoformat()
+        body = sms_text(delivery.message_id, delivery.language, delivery.message.created_at.isoformat())
+        outcomes.append(
+            handed_over(
+                delivery,
+                partial(
+                    provider.send,
+                    to=delivery.contact_point.value,
+                    body=body,
+                    idempotency_key=delivery.idempotency_key,
+                    status_callback_url=callback,
                 ),
-                idempotency_key=delivery.idempotency_key,
-                status_callback_url=callback,
             )
-        except ProviderError as error:
-            outcomes.append(SendOutcome(delivery.pk, error=error))
-            continue
-        # Saved at once: the provider's status callback may arrive before the batch is recorded.
-        Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
-            provider_message_id=result.provider_message_id
         )
-        outcomes.append(SendOutcome(delivery.pk, provider_message_id=result.provider_message_id))
     return outcomes
+
+
+def handed_over(delivery: Delivery, send: Callable[[], SmsSendResult]) -> SendOutcome:
+    """Call the provider for one delivery and record its message id at once (or the error)."""
+    try:
+        result = send()
+    except ProviderError as error:
+        return SendOutcome(delivery.pk, error=error)
+    # Saved at once: the provider's status callback may arrive before the batch is recorded.
+    Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.SENDING).update(
+        provider_message_id=result.provider_message_id
+    )
+    return SendOutcome(delivery.pk, provider_message_id=result.provider_message_id)

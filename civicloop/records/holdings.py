@@ -19,7 +19,7 @@ from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from civicloop.accounts.models import Role, StaffSecurityEvent, User
-from civicloop.assistant.models import AssistantMessage, Conversation
+from civicloop.assistant.models import PHONE_CHANNELS, AssistantMessage, Conversation
 from civicloop.deliberation.models import ConversationParticipant, Statement, Vote
 from civicloop.delivery.models import Delivery, Suppression
 from civicloop.engage.models import (
@@ -212,7 +212,8 @@ holding(
         name="delivery.suppressions",
         description=_("Addresses and numbers the city must not send to"),
         rows=lambda subject: Suppression.objects.filter(
-            Q(channel="email", value__in=subject.emails) | Q(channel="sms", value__in=subject.phones)
+            Q(channel="email", value__in=subject.emails)
+            | Q(channel__in=["sms", "whatsapp"], value__in=subject.phones)
         ),
         fields=("channel", "value", "reason", "created_at"),
         erasure=Erasure.KEPT,
@@ -457,7 +458,7 @@ holding(
 
 
 def _text_conversations(subject: Subject) -> QuerySet[Conversation]:
-    return Conversation.objects.filter(channel=Conversation.Channel.SMS, phone__in=subject.phones)
+    return Conversation.objects.filter(channel__in=PHONE_CHANNELS, phone__in=subject.phones)
 
 
 holding(

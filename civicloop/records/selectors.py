@@ -41,7 +41,7 @@ def subject_find(*, email: str = "", phone: str = "") -> Subject:
     if email:
         given |= Q(kind=ContactPoint.Kind.EMAIL, value=email)
     if phone:
-        given |= Q(kind=ContactPoint.Kind.SMS, value=phone)
+        given |= Q(kind__in=[ContactPoint.Kind.SMS, ContactPoint.Kind.WHATSAPP], value=phone)
     subscriber_ids = set(ContactPoint.objects.filter(given).values_list("subscriber_id", flat=True))
     points = list(
         ContactPoint.objects.filter(given | Q(subscriber_id__in=subscriber_ids)).values_list(
@@ -49,7 +49,9 @@ def subject_find(*, email: str = "", phone: str = "") -> Subject:
         )
     )
     emails = {email} - {""} | {value for _pk, kind, value in points if kind == ContactPoint.Kind.EMAIL}
-    phones = {phone} - {""} | {value for _pk, kind, value in points if kind == ContactPoint.Kind.SMS}
+    phones = {phone} - {""} | {
+        value for _pk, kind, value in points if kind in (ContactPoint.Kind.SMS, ContactPoint.Kind.WHATSAPP)
+    }
     point_ids = {pk for pk, _kind, _value in points}
     by_email = Q(pk__in=[])
     for address in emails:

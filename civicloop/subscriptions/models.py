@@ -72,12 +72,15 @@ class ContactPoint(TimeStampedModel):
     class Kind(models.TextChoices):
         EMAIL = "email", _("Email")
         SMS = "sms", _("Text message (SMS)")
+        WHATSAPP = "whatsapp", "WhatsApp"
 
     subscriber = models.ForeignKey(Subscriber, on_delete=models.CASCADE, related_name="contact_points")
     kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
     value = models.CharField(_("address or number"), max_length=254)
     # Set when the person proved they read this address (the confirmation link for email).
     confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+    # WhatsApp: when the person last wrote to the city from it (free text may answer for 24 hours).
+    last_message_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("contact point")
@@ -88,7 +91,8 @@ class ContactPoint(TimeStampedModel):
                 fields=["kind", "value"], name="subscriptions_contactpoint_kind_value_uniq"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=["email", "sms"]), name="subscriptions_contactpoint_kind_valid"
+                condition=Q(kind__in=["email", "sms", "whatsapp"]),
+                name="subscriptions_contactpoint_kind_valid",
             ),
             models.CheckConstraint(condition=~Q(value=""), name="subscriptions_contactpoint_value_not_empty"),
         ]

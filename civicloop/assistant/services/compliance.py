@@ -129,8 +129,57 @@ def start_hint_text() -> str:
     ) % {"city": _city()}
 
 
+# WhatsApp has its own consent: the same keywords, in words that say what stops is WhatsApp messages.
+def whatsapp_help_text() -> str:
+    return _(
+        "%(city)s on WhatsApp: answers to questions, 311 requests and their updates. Help: call 311 or "
+        "visit %(site)s. Reply STOP to stop our WhatsApp messages."
+    ) % {"city": _city(), "site": settings.SITE_URL}
+
+
+def whatsapp_opt_out_confirmation_text() -> str:
+    return _(
+        "%(city)s: you will get no more WhatsApp messages from us (311 and other updates). "
+        "Reply START to get them again."
+    ) % {"city": _city()}
+
+
+def whatsapp_opt_in_confirmation_text() -> str:
+    return _("%(city)s: our WhatsApp messages are on again. Reply HELP for help, STOP to stop them.") % {
+        "city": _city()
+    }
+
+
+def whatsapp_start_hint_text() -> str:
+    return _(
+        "%(city)s: you have stopped our WhatsApp messages, so we cannot answer here. Reply START to get "
+        "them again, or call 311."
+    ) % {"city": _city()}
+
+
+_TEXTS: dict[str, dict[str, Callable[[], str]]] = {
+    Conversation.Channel.SMS: {
+        "help": help_text,
+        "opt_out": opt_out_confirmation_text,
+        "opt_in": opt_in_confirmation_text,
+        "start_hint": start_hint_text,
+    },
+    Conversation.Channel.WHATSAPP: {
+        "help": whatsapp_help_text,
+        "opt_out": whatsapp_opt_out_confirmation_text,
+        "opt_in": whatsapp_opt_in_confirmation_text,
+        "start_hint": whatsapp_start_hint_text,
+    },
+}
+
+
+def _text(conversation: Conversation, name: str) -> Callable[[], str]:
+    return _TEXTS.get(conversation.channel, _TEXTS[Conversation.Channel.SMS])[name]
+
+
 def sms_opt_out(*, conversation: Conversation, now: datetime | None = None) -> bool:
-    """Suppress the number for every text program at once; True if it was not opted out already.
+    """Suppress the number for every program on the conversation's channel (SMS, or WhatsApp) at once;
+    True if it was not opted out already.
 
     The suppression list is checked when each queued text is claimed for sending, so nothing queued
     before this moment goes out either.
@@ -138,7 +187,9 @@ def sms_opt_out(*, conversation: Conversation, now: datetime | None = None) -> b
     moment = now or timezone.now()
     with transaction.atomic():
         Suppression.objects.update_or_create(
-            channel=Channel.SMS, value=conversation.phone, defaults={"reason": Suppression.Reason.OPTED_OUT}
+            channel=_suppression_channel(conversation),
+            value=conversation.phone,
+            defaults={"reason": Suppression.Reason.OPTED_OUT},
         )
         first = conversation.opted_out_at is None
         if first:  # a new opt-out period, with its own one "how to start again" sentence
@@ -152,15 +203,22 @@ def sms_opt_in(*, conversation: Conversation) -> None:
     """The number asked for texts again: its opt-out (and only an opt-out) is lifted."""
     with transaction.atomic():
         Suppression.objects.filter(
-            channel=Channel.SMS, value=conversation.phone, reason=Suppression.Reason.OPTED_OUT
+            channel=_suppression_channel(conversation),
+            value=conversation.phone,
+            reason=Suppression.Reason.OPTED_OUT,
         ).delete()
         conversation_stage(conversation, opted_out_at=None, start_hint_sent_at=None)
 
 
-def sms_opted_out(phone: str) -> bool:
+def sms_opted_out(phone: str, channel: str = Channel.SMS) -> bool:
     return Suppression.objects.filter(
-        channel=Channel.SMS, value=phone, reason=Suppression.Reason.OPTED_OUT
+        channel=channel, value=phone, reason=Suppression.Reason.OPTED_OUT
     ).exists()
+
+
+def _suppression_channel(conversation: Conversation) -> str:
+    # WhatsApp's opt-out is its own: it never stops the number's texts, nor the reverse.
+    return Channel.WHATSAPP if conversation.channel == Conversation.Channel.WHATSAPP else Channel.SMS
 
 
 def compliance_handle(
@@ -175,7 +233,9 @@ def compliance_handle(
     current = conversation.language or "en"
     suppressed = conversation.sms_suppressed  # read with the conversation (None: it was not)
     opted_out = conversation.opted_out_at is not None or (
-        suppressed if suppressed is not None else sms_opted_out(conversation.phone)
+        suppressed
+        if suppressed is not None
+        else sms_opted_out(conversation.phone, _suppression_channel(conversation))
     )
     opt_out_language = _language_of(word, OPT_OUT_WORDS) or plain_words_opt_out(body)
     if opt_out_language:
@@ -185,18 +245,18 @@ def compliance_handle(
         # Confirmed once: a second STOP while opted out gets nothing.
         if not first:
             return ComplianceReply(handled_as="opt_out_repeat", text="", language=language)
-        return _reply("opt_out", language, opt_out_confirmation_text)
+        return _reply("opt_out", language, _text(conversation, "opt_out"))
     opt_in_language = _language_of(word, OPT_IN_WORDS)
     if opt_in_language and opted_out:
         sms_opt_in(conversation=conversation)
-        return _reply("opt_in", "es" if opt_in_language == "es" else current, opt_in_confirmation_text)
+        return _reply("opt_in", "es" if opt_in_language == "es" else current, _text(conversation, "opt_in"))
     if opted_out:
         if conversation.start_hint_sent_at is not None:
             return ComplianceReply(handled_as="while_opted_out", text="", language=current)
         conversation_stage(conversation, start_hint_sent_at=now or timezone.now())
         language = "es" if _language_of(word, HELP_WORDS) == "es" else current
-        return _reply("start_hint", language, start_hint_text)
+        return _reply("start_hint", language, _text(conversation, "start_hint"))
     help_language = _language_of(word, HELP_WORDS)
     if help_language:
-        return _reply("help", "es" if help_language == "es" else current, help_text)
+        return _reply("help", "es" if help_language == "es" else current, _text(conversation, "help"))
     return None

@@ -4,9 +4,9 @@ staged while the message is handled and written once at the end (one UPDATE a me
 from datetime import datetime
 from typing import Any
 
-from civicloop.assistant.models import Conversation
+from civicloop.assistant.models import PHONE_CHANNELS, Conversation
 from civicloop.core.rows import row_exists, row_get, row_update
-from civicloop.delivery.models import Channel, Suppression
+from civicloop.delivery.models import Suppression
 
 # How a message to a conversation staff have taken over is handled: stored, not answered by the assistant.
 TAKEN_OVER = "taken_over"
@@ -18,10 +18,11 @@ def conversation_locked(
     """The conversation of this number (texts) or visitor (web), locked until the caller's transaction
     ends, so two messages of one person are handled one after the other; made on their first message.
 
-    A text conversation comes with `sms_suppressed`: whether the number is on the suppression list as
-    opted out. (Read without the ORM's compiler: this runs for every text, see core.rows.)
+    A text (or WhatsApp) conversation comes with `sms_suppressed`: whether the number is on that
+    channel's suppression list as opted out. (Read without the ORM's compiler: this runs for every text,
+    see core.rows.)
     """
-    identity = {"phone": phone} if channel == Conversation.Channel.SMS else {"web_key": web_key}
+    identity = {"phone": phone} if channel in PHONE_CHANNELS else {"web_key": web_key}
     found = row_get(Conversation, for_update=True, channel=channel, **identity)
     if found is None:
         # The same person's other message may be making it at this moment: the unique index keeps one.
@@ -35,9 +36,9 @@ def conversation_locked(
         )
         found = row_get(Conversation, for_update=True, channel=channel, **identity)
         assert found is not None
-    if channel == Conversation.Channel.SMS:
+    if channel in PHONE_CHANNELS:  # the delivery channels are named as these: "sms", "whatsapp"
         found.sms_suppressed = row_exists(
-            Suppression, channel=Channel.SMS, value=phone, reason=Suppression.Reason.OPTED_OUT
+            Suppression, channel=channel, value=phone, reason=Suppression.Reason.OPTED_OUT
         )
     return found
 

@@ -16,7 +16,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from civicloop.assistant import selectors
-from civicloop.assistant.models import Conversation
+from civicloop.assistant.models import PHONE_CHANNELS, Conversation
 from civicloop.assistant.services import alerts_by_text, intake
 from civicloop.assistant.services.compliance import folded, keyword_of
 from civicloop.assistant.services.conversations import conversation_stage
@@ -94,7 +94,7 @@ def reply_prepare(*, channel: str, body: str, phone: str = "", web_key: str = ""
     base, in a conversation that is not in the middle of a report's questions."""
     if not _may_go_to_knowledge_base(body) or selectors.faq_question_embedded(body):
         return
-    identity = {"phone": phone} if channel == Conversation.Channel.SMS else {"web_key": web_key}
+    identity = {"phone": phone} if channel in PHONE_CHANNELS else {"web_key": web_key}
     step = row_value(Conversation, "step", channel=channel, **identity)
     if not intake.intake_step(step or ""):
         selectors.faq_question_prepare(body)

@@ -20,6 +20,8 @@ from civicloop.core.errors import DomainError
 from civicloop.core.rows import row_insert
 from civicloop.core.sms import sms_fit, sms_max_segments
 from civicloop.core.writes import write_turn
+from civicloop.subscriptions.models import ContactPoint
+from civicloop.subscriptions.services import contact_point_heard_from
 
 BODY_MAX = 1600  # Twilio's own limit for one message: anything longer is cut, never refused
 MEDIA_MAX = 10
@@ -71,8 +73,12 @@ def inbound_sms_handle(
     body: str,
     media: list[dict[str, str]] | None = None,
     now: datetime | None = None,
+    channel: str = Conversation.Channel.SMS,
 ) -> InboundReply:
     """Store a text from a resident and decide the reply; the same `message_sid` twice acts once.
+
+    `channel` is SMS or WhatsApp: the same assistant answers both, each with its own consent (STOP on
+    WhatsApp stops WhatsApp only).
 
     Compliance keywords (STOP, START, HELP and their kin) come before anything else. The reply is fitted
     to the per-message segment budget (SMS_MAX_SEGMENTS). Raises InboundInvalid for a webhook with no
@@ -83,9 +89,11 @@ def inbound_sms_handle(
     phone = _phone(from_number)
     moment = now or timezone.now()
     body = body[:BODY_MAX]
-    reply_prepare(channel=Conversation.Channel.SMS, phone=phone, body=body)
+    reply_prepare(channel=channel, phone=phone, body=body)
     try:
-        return _handle(message_sid=message_sid[:64], phone=phone, body=body, media=media, moment=moment)
+        return _handle(
+            message_sid=message_sid[:64], phone=phone, body=body, media=media, moment=moment, channel=channel
+        )
     except IntegrityError:
         # A retry of a message already handled: the unique MessageSid refused the second copy, and
         # everything this attempt did was rolled back with it. It gets the first reply again.
@@ -96,10 +104,18 @@ def inbound_sms_handle(
 
 
 def _handle(
-    *, message_sid: str, phone: str, body: str, media: list[dict[str, str]] | None, moment: datetime
+    *,
+    message_sid: str,
+    phone: str,
+    body: str,
+    media: list[dict[str, str]] | None,
+    moment: datetime,
+    channel: str,
 ) -> InboundReply:
     with write_turn(), transaction.atomic():  # SQLite: in line for its one writer, not polling
-        conversation = conversation_locked(channel=Conversation.Channel.SMS, phone=phone, moment=moment)
+        conversation = conversation_locked(channel=channel, phone=phone, moment=moment)
+        if channel == Conversation.Channel.WHATSAPP:  # WhatsApp's 24-hour window for free text opens
+            contact_point_heard_from(kind=ContactPoint.Kind.WHATSAPP, value=phone, moment=moment)
         compliance = compliance_handle(conversation=conversation, body=body, now=moment)
         if compliance is not None:
             text, handled_as = compliance.text, compliance.handled_as

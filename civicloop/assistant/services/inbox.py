@@ -23,11 +23,15 @@ from civicloop.delivery.direct import (
     sms_number_suppressed,
     social_reply_send,
     social_reply_text,
+    whatsapp_direct_send,
+    whatsapp_number_suppressed,
 )
+from civicloop.delivery.whatsapp import WHATSAPP_WINDOW
 from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
 from civicloop.integrations.social import SocialReplyTarget
 
 REPLY_MAX = 1600  # a text message's own limit (Twilio); social networks have shorter ones
+WHATSAPP_MAX = 1600  # Twilio's limit for a WhatsApp message body
 STAFF_REPLY = "staff"  # AssistantMessage.handled_as of a staff reply
 # A reply still "sending" after this is taken to have been cut off (a worker restarted): it may be retried.
 SENDING_STUCK_AFTER = timedelta(minutes=2)
@@ -122,6 +126,8 @@ def _prepared(conversation: Conversation, body: str) -> tuple[str, AssistantMess
                 field="body",
             )
         return text, answered
+    if conversation.channel == Conversation.Channel.WHATSAPP:
+        return _whatsapp_prepared(conversation, body, answered), answered
     if conversation.channel in SOCIAL_CHANNELS:
         target = _reply_target(answered)
         try:
@@ -142,18 +148,45 @@ def _prepared(conversation: Conversation, body: str) -> tuple[str, AssistantMess
     return body, answered  # the web chat shows it as written
 
 
+def _whatsapp_prepared(conversation: Conversation, body: str, answered: AssistantMessage | None) -> str:
+    """WhatsApp's rules: not to a number that stopped WhatsApp messages, and free text only within 24
+    hours of the resident's last message (after that only an approved template may go)."""
+    if conversation.opted_out_at is not None or whatsapp_number_suppressed(conversation.phone):
+        raise InboxReplyRefused(
+            _("This number has stopped WhatsApp messages from the city (STOP): nothing can be sent to it."),
+            field="body",
+        )
+    if answered is None or timezone.now() - answered.created_at >= WHATSAPP_WINDOW:
+        raise InboxReplyRefused(
+            _(
+                "WhatsApp allows a free reply only within 24 hours of the resident's last message, and "
+                "that was longer ago: nothing was sent. Ask them to write again, or reach them another way."
+            ),
+            field="body",
+        )
+    if len(body) > WHATSAPP_MAX:
+        raise InboxReplyRefused(
+            _("Too long for WhatsApp: %(length)d characters of %(limit)d. Shorten it.")
+            % {"length": len(body), "limit": WHATSAPP_MAX},
+            field="body",
+        )
+    return body
+
+
 def inbox_reply(
     *, conversation_id: int, staff: User, body: str, idempotency_key: str, now: datetime | None = None
 ) -> InboxReply:
-    """Reply to the resident as `staff`: a text (SMS), a message in their chat (web), or a reply post in the
-    thread, under their latest post (Mastodon, Bluesky). Replying takes the conversation over.
+    """Reply to the resident as `staff`: a text (SMS), a WhatsApp message, a message in their chat (web), or
+    a reply post in the thread, under their latest post (Mastodon, Bluesky). Replying takes the
+    conversation over.
 
     Callers may rely on:
     - one message per `idempotency_key`: a key already sent (or being sent) returns it, `repeated`,
       sending nothing; one that failed is sent again with its first text (`body` is then ignored);
     - InboxReplyRefused, nothing stored or sent: an empty or too long reply (a text over the segment
       budget SMS_MAX_SEGMENTS is refused, never cut; a post over the network's limit), a number that has
-      stopped texts or is suppressed, a social network not configured, a key used on another conversation;
+      stopped texts or is suppressed, a WhatsApp reply outside its 24-hour window, a social network not
+      configured, a key used on another conversation;
     - InboxReplyFailed after the provider failed: the reply is stored as "not sent" with the error;
       `retry` says whether sending the same key again may work. No database transaction is held while
       the provider is called.
@@ -225,6 +258,9 @@ def _send(message: AssistantMessage) -> None:
     try:
         if conversation.channel == Conversation.Channel.SMS:
             sent = sms_direct_send(to=conversation.phone, body=message.body, idempotency_key=key)
+            provider_id, remote_id, remote_url = sent.provider_message_id, "", ""
+        elif conversation.channel == Conversation.Channel.WHATSAPP:
+            sent = whatsapp_direct_send(to=conversation.phone, body=message.body, idempotency_key=key)
             provider_id, remote_id, remote_url = sent.provider_message_id, "", ""
         else:
             posted = social_reply_send(

@@ -1,8 +1,10 @@
 """Twilio adapter: Programmable Messaging's REST API (POST .../Messages.json), no SDK needed."""
 
+import json
 import logging
 import re
 import threading
+from collections.abc import Mapping
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import quote
@@ -15,7 +17,7 @@ from twilio.request_validator import RequestValidator
 
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
 
-from .base import SmsSendResult
+from .base import WHATSAPP_PREFIX, SmsSendResult
 
 logger = logging.getLogger(__name__)
 
@@ -83,11 +85,14 @@ class TwilioSmsProvider:
         timeout: float = 10,
         *,
         messaging_service_sid: str = "",
+        whatsapp_from: str = "",
     ) -> None:
         if not (from_number or messaging_service_sid):
             raise ValueError("Twilio needs a From number or a Messaging Service SID")
         self.account_sid = account_sid
         self.from_number = from_number
+        # The city's WhatsApp sender ("whatsapp:+1…"); without it a Messaging Service picks its own.
+        self.whatsapp_from = whatsapp_from
         self.messaging_service_sid = messaging_service_sid
         self.url = f"{api_base.rstrip('/')}/2010-04-01/Accounts/{quote(account_sid, safe='')}/Messages.json"
         self.timeout = timeout
@@ -103,11 +108,32 @@ class TwilioSmsProvider:
         return session
 
     def send(
-        self, *, to: str, body: str, idempotency_key: str, status_callback_url: str | None = None
+        self,
+        *,
+        to: str,
+        body: str,
+        idempotency_key: str,
+        status_callback_url: str | None = None,
+        content_sid: str = "",
+        content_variables: Mapping[str, str] | None = None,
     ) -> SmsSendResult:
-        data = {"To": to, "Body": body}
-        if self.messaging_service_sid:
+        whatsapp = to.startswith(WHATSAPP_PREFIX)
+        if content_sid:  # an approved template (WhatsApp outside its 24-hour window): no free text
+            data = {
+                "To": to,
+                "ContentSid": content_sid,
+                "ContentVariables": json.dumps(dict(content_variables or {})),
+            }
+        else:
+            data = {"To": to, "Body": body}
+        if whatsapp and self.whatsapp_from:
+            data["From"] = self.whatsapp_from
+        elif self.messaging_service_sid:
             data["MessagingServiceSid"] = self.messaging_service_sid
+        elif whatsapp:
+            raise PermanentProviderError(
+                "twilio: no WhatsApp sender configured", raw="", code="whatsapp_from"
+            )
         else:
             data["From"] = self.from_number
         if status_callback_url:
@@ -122,7 +148,7 @@ class TwilioSmsProvider:
             raise self._transient("connection error", type(exc).__name__) from None
 
         status = response.status_code
-        raw = scrub(response.text, to)
+        raw = scrub(response.text, to, to.removeprefix(WHATSAPP_PREFIX))
         payload = _json_object(response)
         if status == 429:
             raise self._transient(

@@ -7,8 +7,9 @@
         assert twilio.message_count == 1
 
 What it checks like Twilio: HTTP Basic auth (401, code 20003), the AccountSid in the path (404, code
-20404), To (21604, 21211 when not E.164), From or MessagingServiceSid (21603), Body (21602, 21617 over
-1600 characters). `I-Twilio-Idempotency-Token`: the same token gets the same answer and stores nothing
+20404), To (21604, 21211 when not E.164 or "whatsapp:" + E.164), From or MessagingServiceSid (21603;
+63007 for a WhatsApp To from a non-WhatsApp From), Body (21602, 21617 over 1600 characters) unless an
+approved template's ContentSid (HX…) with its ContentVariables (JSON) is sent instead. `I-Twilio-Idempotency-Token`: the same token gets the same answer and stores nothing
 new. Programmed faults apply to the next N POSTs to Messages.json, before any check, and store nothing.
 Only listens on 127.0.0.1; status callbacks are only posted to loopback addresses.
 """
@@ -43,6 +44,7 @@ DEFAULT_ACCOUNT_SID = "AC" + "0123456789abcdef" * 2
 DEFAULT_AUTH_TOKEN = "fake-twilio-auth-token-0123456789"
 API_VERSION = "2010-04-01"
 E164 = re.compile(r"\+[1-9]\d{6,14}")
+CONTENT_SID = re.compile(r"HX[0-9a-f]{32}")
 _MESSAGES = re.compile(rf"/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages\.json")
 _MESSAGE = re.compile(rf"/{API_VERSION}/Accounts/(?P<account>[^/]+)/Messages/(?P<sid>[^/]+)\.json")
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1", "[::1]"}
@@ -248,7 +250,7 @@ class FakeTwilio:
 
     def _create(self, account: str, form: dict[str, str], token: str) -> tuple[int, str]:
         to, sender, service = form.get("To", ""), form.get("From", ""), form.get("MessagingServiceSid", "")
-        body = form.get("Body", "")
+        body, content_sid = form.get("Body", ""), form.get("ContentSid", "")
         if account != self.account_sid:
             return _error(
                 404, 20404, f"The requested resource /{API_VERSION}/Accounts/{account} was not found"
@@ -257,10 +259,19 @@ class FakeTwilio:
             return _error(400, 21604, "A 'To' phone number is required.")
         if not (sender or service):
             return _error(400, 21603, "A 'From' phone number is required.")
-        if not body and not form.get("MediaUrl"):
+        if not body and not form.get("MediaUrl") and not content_sid:
             return _error(400, 21602, "Message body is required.")
-        if not E164.fullmatch(to):
+        whatsapp = to.startswith("whatsapp:")
+        if not E164.fullmatch(to.removeprefix("whatsapp:")):
             return _error(400, 21211, f"Invalid 'To' Phone Number: {to}")
+        if whatsapp and sender and not sender.startswith("whatsapp:"):
+            return _error(400, 63007, "Twilio could not find a Channel with the specified From address")
+        if content_sid and not CONTENT_SID.fullmatch(content_sid):
+            return _error(400, 21656, "The ContentVariables Parameter is invalid or the ContentSid unknown.")
+        try:
+            variables = json.loads(form.get("ContentVariables") or "{}")
+        except ValueError:
+            return _error(400, 21656, "The ContentVariables Parameter is invalid.")
         if len(body) > 1600:
             return _error(400, 21617, "The concatenated message body exceeds the 1600 character limit.")
         with self._lock:  # check-and-store is atomic: two racing retries still make one message
@@ -290,6 +301,8 @@ class FakeTwilio:
                 "to": to,
                 "uri": f"/{API_VERSION}/Accounts/{account}/Messages/{sid}.json",
             }
+            if content_sid:  # kept for tests (Twilio renders the template itself)
+                message["content_sid"], message["content_variables"] = content_sid, variables
             answer = (201, json.dumps(message))
             self._messages.append({**message, "status_callback": form.get("StatusCallback", "")})
             self._by_sid[sid] = self._messages[-1]

@@ -15,7 +15,7 @@ from civicloop.servicerequests.services.errors import ServiceRequestInvalid
 from civicloop.servicerequests.services.request_input import RequestInput, _contact
 from civicloop.servicerequests.tokens import RequestLinkInvalid, follow_confirm_read, stop_read
 from civicloop.subscriptions.models import ContactPoint
-from civicloop.subscriptions.services import contact_point_ensure
+from civicloop.subscriptions.services import contact_point_ensure, contact_point_heard_from
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,13 @@ class FollowOutcome:
 
 
 def _requester_follow(request: ServiceRequest, *, email: str, phone: str, moment: datetime) -> None:
-    """The requester hears about every change on each channel they gave (no confirmation: they filed it)."""
-    for kind, value in ((ContactPoint.Kind.EMAIL, email), (ContactPoint.Kind.SMS, phone)):
+    """The requester hears about every change on each channel they gave (no confirmation: they filed it).
+
+    A request filed on WhatsApp is followed there, not by SMS: the number agreed to WhatsApp only.
+    """
+    on_whatsapp = request.channel == ServiceRequest.Channel.WHATSAPP
+    phone_kind = ContactPoint.Kind.WHATSAPP if on_whatsapp else ContactPoint.Kind.SMS
+    for kind, value in ((ContactPoint.Kind.EMAIL, email), (phone_kind, phone)):
         if value:
             point = contact_point_ensure(kind=kind, value=value, language=request.language)
             Follower.objects.create(
@@ -36,6 +41,8 @@ def _requester_follow(request: ServiceRequest, *, email: str, phone: str, moment
                 confirmed_at=moment,
                 created_at=moment,
             )
+    if on_whatsapp and phone:  # they are writing from it right now
+        contact_point_heard_from(kind=phone_kind, value=phone, moment=moment)
 
 
 def followers_merge(*, source: ServiceRequest, target: ServiceRequest, now: datetime | None = None) -> int:

@@ -1,6 +1,9 @@
 """Contact points for notifications a person asked for elsewhere (a 311 request's updates)."""
 
+from datetime import datetime
+
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 
 from civicloop.subscriptions.models import ContactPoint, Subscriber
 from civicloop.subscriptions.selectors import language_supported
@@ -23,3 +26,12 @@ def contact_point_ensure(*, kind: str, value: str, language: str) -> ContactPoin
             return ContactPoint.objects.create(subscriber=subscriber, kind=kind, value=value)
     except IntegrityError:  # someone else added the same address a moment ago: use theirs
         return points.get(kind=kind, value=value)
+
+
+def contact_point_heard_from(*, kind: str, value: str, moment: datetime) -> int:
+    """The person wrote to the city from this address at `moment` (WhatsApp's 24-hour window opens)."""
+    return (
+        ContactPoint.objects.filter(kind=kind, value=value)
+        .filter(Q(last_message_at__isnull=True) | Q(last_message_at__lt=moment))
+        .update(last_message_at=moment)
+    )

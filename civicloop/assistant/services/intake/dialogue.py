@@ -10,7 +10,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from civicloop.assistant.faq import text_fold
-from civicloop.assistant.models import Conversation
+from civicloop.assistant.models import PHONE_CHANNELS, Conversation
 from civicloop.assistant.services.intake.filing import _file
 from civicloop.assistant.services.intake.location import (
     NO_PHOTO,
@@ -64,7 +64,7 @@ def _next_question(
         _save(conversation, STEP_LOCATION, intake)
         return IntakeReply(_location_question(intake["service"]), "intake_location")
     if (
-        conversation.channel == Conversation.Channel.SMS
+        conversation.channel in PHONE_CHANNELS
         and intake.get("photo") is None
         and not intake.get("photo_asked")
     ):

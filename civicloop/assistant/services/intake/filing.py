@@ -17,6 +17,12 @@ from civicloop.core.errors import DomainError, NotFound
 from civicloop.servicerequests.models import ServiceRequest
 from civicloop.servicerequests.services import RequestInput, service_request_create
 
+# The requester follows on the channel they wrote from (WhatsApp's consent is not the number's SMS one).
+REQUEST_CHANNEL: dict[str, str] = {
+    Conversation.Channel.SMS: ServiceRequest.Channel.SMS,
+    Conversation.Channel.WHATSAPP: ServiceRequest.Channel.WHATSAPP,
+}
+
 
 def _file(conversation: Conversation, intake: dict[str, Any]) -> IntakeReply:
     place = intake["place"]
@@ -29,11 +35,7 @@ def _file(conversation: Conversation, intake: dict[str, Any]) -> IntakeReply:
         description=intake.get("description", ""),
         phone=conversation.phone,
         language=translation.get_language() or "en",
-        channel=(
-            ServiceRequest.Channel.SMS
-            if conversation.channel == Conversation.Channel.SMS
-            else ServiceRequest.Channel.WEB
-        ),
+        channel=REQUEST_CHANNEL.get(conversation.channel, ServiceRequest.Channel.WEB),
     )
     try:
         request = service_request_create(data=data)
@@ -59,6 +61,11 @@ def _file(conversation: Conversation, intake: dict[str, Any]) -> IntakeReply:
         text = _(
             "Thank you. Your 311 request number is %(number)s (%(service)s at %(place)s). We will text you "
             "when its status changes; text STATUS %(number)s any time. %(link)s"
+        )
+    elif conversation.channel == Conversation.Channel.WHATSAPP:
+        text = _(
+            "Thank you. Your 311 request number is %(number)s (%(service)s at %(place)s). We will write to "
+            "you here when its status changes; send STATUS %(number)s any time. %(link)s"
         )
     else:
         text = _(
