@@ -84,6 +84,10 @@ def post_idea(
     )
 
 
+def held_idea(question: Question, author: Participant) -> Idea:
+    return post_idea(question, author, title="Councillors", body="They are idiots, all of them.")
+
+
 def post_comment(idea: Idea, author: Participant, body: str) -> Comment:
     return comment_create(idea=idea, viewer=viewer_for(user=None, participant_id=author.pk), body=body)
 
