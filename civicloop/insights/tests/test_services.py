@@ -1,10 +1,9 @@
-"""The aggregates on a small city: people counted once, suppression under k, representativeness,
-response and reply times, and the rows the open-data catalogue publishes."""
+"""The aggregates on a small city (services.py): people counted once, suppression under k,
+representativeness, response and reply times, the snapshot stored once."""
 
 import pytest
 
 from civicloop.insights.models import InsightsSnapshot
-from civicloop.insights.selectors import participation_by_area_month
 from civicloop.insights.services import insights_compute, insights_refresh
 from civicloop.insights.tests.conftest import City
 
@@ -84,15 +83,6 @@ def test_refresh_stores_one_snapshot_and_replaces_it(city: City) -> None:
 
     assert InsightsSnapshot.objects.count() == 1
     assert InsightsSnapshot.objects.get().data["participation"]["city"]["participants"] == 11
-
-
-def test_participation_by_area_month_publishes_every_area_and_month(city: City) -> None:
-    rows = participation_by_area_month()
-
-    month = city.base.strftime("%Y-%m")
-    by_area = {row.community_area_number: row for row in rows if row.month == month}
-    assert tuple(by_area[1]) == (1, "North Side", month, 9, 1000, 9.0)
-    assert tuple(by_area[2]) == (2, "South Side", month, None, 3000, None)
 
 
 @pytest.mark.django_db
