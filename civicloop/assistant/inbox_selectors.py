@@ -30,6 +30,15 @@ CHANNELS = tuple(Conversation.Channel.values)
 # An inbound message handled like this needs no answer from staff (compliance keywords are answered by rule).
 NO_ANSWER_NEEDED = ("opt_out", "opt_out_repeat", "opt_in", "help", "start_hint", "while_opted_out")
 PREVIEW_CHARS = 140
+# Networks telling public comments from private messages (the Fediverse's visibilities are not shown).
+PUBLIC_OR_PRIVATE_CHANNELS = (
+    Conversation.Channel.FACEBOOK,
+    Conversation.Channel.INSTAGRAM,
+    Conversation.Channel.X,
+)
+PRIVATE_THREAD_PREFIX = "dm:"  # a private thread's remote id: "dm:<sender id>" (services.meta_inbox)
+PRIVATE = "private"
+PUBLIC = "public"
 THREAD_MESSAGES = 200
 
 
@@ -48,6 +57,14 @@ class InboxRow:
     preview: str
     last_direction: str
     needs_answer: bool
+    privacy: str = ""  # PRIVATE (messages), PUBLIC (comments, replies, mentions), or "" when not told
+
+
+def conversation_privacy(conversation: Conversation) -> str:
+    """Whether staff answer the resident in private messages or in public, where the network tells both."""
+    if conversation.remote_thread_id.startswith(PRIVATE_THREAD_PREFIX):
+        return PRIVATE
+    return PUBLIC if conversation.channel in PUBLIC_OR_PRIVATE_CHANNELS else ""
 
 
 def _latest() -> QuerySet[AssistantMessage]:
@@ -69,6 +86,7 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
             "phone",
             "language",
             "remote_handle",
+            "remote_thread_id",
             "opted_out_at",
             "taken_over_at",
             "last_message_at",
@@ -110,6 +128,8 @@ def resident_label(conversation: Conversation, *, show_contact_details: bool) ->
     """Who the resident is, as this member of staff may see it."""
     if conversation.channel in PHONE_CHANNELS:
         return conversation.phone if show_contact_details else phone_number_masked(conversation.phone)
+    if conversation.channel == Conversation.Channel.FACEBOOK and conversation.remote_handle:
+        return conversation.remote_handle  # a person's name there, not a handle
     if conversation.channel in SOCIAL_CHANNELS:
         return f"@{conversation.remote_handle}" if conversation.remote_handle else _("Unknown account")
     return _("Web visitor %(number)d") % {"number": conversation.pk}
@@ -142,6 +162,7 @@ def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool)
                 last_direction=direction,
                 needs_answer=direction == AssistantMessage.Direction.IN
                 and handled_as not in NO_ANSWER_NEEDED,
+                privacy=conversation_privacy(conversation),
             )
         )
     return rows

@@ -9,9 +9,13 @@ Bluesky the `reply.root` every reply names; on Mastodon, which names only the po
 the stored post it answers (the city's reply, the resident's earlier post), else the post it answers (often
 the city's announcement), else itself. So the many residents answering one of the city's posts each have a
 conversation, and a resident answering the city's reply stays in theirs.
+
+Networks that push instead (Meta's webhook, via `meta_inbox`) store through the same function,
+`social_messages_store`, with messages that carry their thread; a post is stored once whichever way it came.
 """
 
 import logging
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -50,6 +54,89 @@ def _thread_of(network: str, mention: SocialMention) -> str:
     return answered.conversation.remote_thread_id if answered else mention.in_reply_to_id
 
 
+@dataclass(frozen=True)
+class InboundSocialMessage:
+    """A resident's post, comment or private message on a network, ready to be stored in its conversation.
+
+    `thread_id` is the conversation's remote thread: the post a public reply chain starts from, or a
+    private thread of its own ("dm:<author id>") for private messages, so the two never mix.
+    """
+
+    channel: str
+    remote_id: str
+    author_id: str
+    author_handle: str
+    thread_id: str
+    text: str
+    created_at: datetime
+    remote_url: str = ""
+    remote_meta: dict[str, Any] = field(default_factory=dict)
+    language: str = ""
+    media: list[dict[str, str]] = field(default_factory=list)
+
+
+def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> bool:
+    """Store a message not stored before in its conversation (made if new); False if stored meanwhile."""
+    posted_at = min(message.created_at, moment)
+    try:
+        with transaction.atomic():
+            conversation, created = Conversation.objects.get_or_create(
+                channel=message.channel,
+                remote_account_id=message.author_id,
+                remote_thread_id=message.thread_id,
+                defaults={
+                    "remote_handle": message.author_handle,
+                    "language": _language(message.language),
+                    "city_post": social_post_by_remote_id(
+                        network=message.channel, remote_id=message.thread_id
+                    ),
+                    "created_at": posted_at,
+                    "last_message_at": posted_at,
+                },
+            )
+            AssistantMessage.objects.create(
+                conversation=conversation,
+                direction=AssistantMessage.Direction.IN,
+                body=message.text[:BODY_MAX],
+                remote_id=message.remote_id,
+                remote_url=message.remote_url,
+                remote_meta=message.remote_meta,
+                media=message.media,
+                handled_as=SOCIAL_MENTION,
+                created_at=posted_at,
+            )
+            if not created:
+                changes: dict[str, Any] = {"last_message_at": max(conversation.last_message_at, posted_at)}
+                if message.author_handle and message.author_handle != conversation.remote_handle:
+                    changes["remote_handle"] = message.author_handle  # handles change; the id does not
+                Conversation.objects.filter(pk=conversation.pk).update(**changes)
+    except IntegrityError:  # another poll or webhook delivery stored it a moment ago
+        return False
+    return True
+
+
+def social_messages_store(messages: list[InboundSocialMessage], *, moment: datetime) -> int:
+    """Store each message not stored before (one query finds those that were); returns how many were new.
+
+    Used by webhooks, whose events carry their thread; a network retrying a delivery stores nothing twice.
+    """
+    usable = [
+        message for message in messages if message.author_id and message.remote_id and message.thread_id
+    ]
+    known = set(
+        AssistantMessage.objects.filter(
+            direction=AssistantMessage.Direction.IN, remote_id__in={message.remote_id for message in usable}
+        ).values_list("remote_id", flat=True)
+    )
+    stored = 0
+    for message in usable:
+        if message.remote_id in known:
+            continue
+        known.add(message.remote_id)  # the same event twice in one delivery
+        stored += _social_message_insert(message, moment)
+    return stored
+
+
 def _mention_store(network: str, mention: SocialMention, moment: datetime) -> bool:
     """Store one reply or mention in its conversation; False when it was stored before (or unusable)."""
     if not mention.author_id or not mention.remote_id:
@@ -58,46 +145,27 @@ def _mention_store(network: str, mention: SocialMention, moment: datetime) -> bo
         direction=AssistantMessage.Direction.IN, remote_id=mention.remote_id
     ).exists():
         return False
-    thread = _thread_of(network, mention)
-    posted_at = min(mention.created_at, moment)
-    try:
-        with transaction.atomic():
-            conversation, created = Conversation.objects.get_or_create(
-                channel=network,
-                remote_account_id=mention.author_id,
-                remote_thread_id=thread,
-                defaults={
-                    "remote_handle": mention.author_handle,
-                    "language": _language(mention.language),
-                    "city_post": social_post_by_remote_id(network=network, remote_id=thread),
-                    "created_at": posted_at,
-                    "last_message_at": posted_at,
-                },
-            )
-            AssistantMessage.objects.create(
-                conversation=conversation,
-                direction=AssistantMessage.Direction.IN,
-                body=mention.text[:BODY_MAX],
-                remote_id=mention.remote_id,
-                remote_url=mention.remote_url,
-                remote_meta={
-                    "handle": mention.author_handle,
-                    "cid": mention.cid,
-                    "root_id": mention.thread_root_id,
-                    "root_cid": mention.thread_root_cid,
-                    "visibility": mention.visibility,
-                },
-                handled_as=SOCIAL_MENTION,
-                created_at=posted_at,
-            )
-            if not created:
-                changes: dict[str, Any] = {"last_message_at": max(conversation.last_message_at, posted_at)}
-                if mention.author_handle and mention.author_handle != conversation.remote_handle:
-                    changes["remote_handle"] = mention.author_handle  # handles change; the id does not
-                Conversation.objects.filter(pk=conversation.pk).update(**changes)
-    except IntegrityError:  # another poll stored it a moment ago
-        return False
-    return True
+    return _social_message_insert(
+        InboundSocialMessage(
+            channel=network,
+            remote_id=mention.remote_id,
+            author_id=mention.author_id,
+            author_handle=mention.author_handle,
+            thread_id=_thread_of(network, mention),
+            text=mention.text,
+            created_at=mention.created_at,
+            remote_url=mention.remote_url,
+            remote_meta={
+                "handle": mention.author_handle,
+                "cid": mention.cid,
+                "root_id": mention.thread_root_id,
+                "root_cid": mention.thread_root_cid,
+                "visibility": mention.visibility,
+            },
+            language=mention.language,
+        ),
+        moment,
+    )
 
 
 def social_mentions_fetch(*, inbox: SocialInbox, now: datetime | None = None) -> int:
