@@ -321,12 +321,17 @@ MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social").rstrip("/")
 BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
 BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
-# Listening on Meta (Facebook Page, Messenger, Instagram): the webhook at /webhooks/meta.
-# An unset secret refuses every request (403): nothing unsigned is ever taken in.
+# Listening on Meta (Facebook Page, Messenger, Instagram) and X: the webhooks at /webhooks/meta and
+# /webhooks/x. An unset secret refuses every request (403): nothing unsigned is ever taken in.
 META_VERIFY_TOKEN = os.environ.get("META_VERIFY_TOKEN", "")
 META_APP_SECRET = os.environ.get("META_APP_SECRET", "")
 FACEBOOK_PAGE_ID = os.environ.get("FACEBOOK_PAGE_ID", "")
 INSTAGRAM_ACCOUNT_ID = os.environ.get("INSTAGRAM_ACCOUNT_ID", "")
+X_CONSUMER_SECRET = os.environ.get("X_CONSUMER_SECRET", "")
+X_USER_ID = os.environ.get("X_USER_ID", "")
+# Polling X mentions (where the city's API tier has no webhooks) needs X_USER_ID and a bearer token.
+X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
+X_API_URL = os.environ.get("X_API_URL", "https://api.x.com").rstrip("/")
 # The assistant (texts and /assistant/): a conversation idle this long forgets the step it was at.
 ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
 # How often the worker asks the city's social accounts for new replies and mentions (the staff inbox).

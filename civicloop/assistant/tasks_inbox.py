@@ -10,8 +10,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from civicloop.assistant.models import SocialMentionsCursor
-from civicloop.assistant.services.social_inbox import social_mentions_fetch_all
-from civicloop.integrations.social import social_inboxes
+from civicloop.assistant.services.social_inbox import mentions_readers, social_mentions_fetch_all
 
 SOCIAL_INBOX_POLL_SECONDS = 120.0
 
@@ -51,7 +50,7 @@ def _waiting() -> bool:
 def social_mentions_next_enqueue(*, now: datetime | None = None, delay: timedelta | None = None) -> bool:
     """Queue the next poll `delay` from now (default: the poll interval) unless one is waiting, or no
     social account is configured; True if queued."""
-    if not social_inboxes() or _waiting():
+    if not mentions_readers() or _waiting():
         return False
     run_after = (now or timezone.now()) + (poll_interval() if delay is None else delay)
     fetch_social_mentions.using(run_after=run_after).enqueue()

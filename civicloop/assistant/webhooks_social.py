@@ -1,4 +1,4 @@
-"""Meta's webhook: residents' comments and messages into the staff inbox.
+"""Meta's and X's webhooks: residents' comments, messages, replies and mentions into the staff inbox.
 
 Nothing unsigned is taken in: a missing or wrong signature (or an unset secret) answers 403 and stores
 nothing; a body too large, not JSON or not shaped like the network's answers 400 and stores nothing;
@@ -8,12 +8,13 @@ events for another Page or account answer 200 and are ignored (the network would
 import logging
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden
+from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, HttpResponseForbidden, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
 from civicloop.assistant.services.meta_inbox import meta_events_store
-from civicloop.integrations.social import meta_events
+from civicloop.assistant.services.social_inbox import social_mentions_store
+from civicloop.integrations.social import meta_events, x_events
 
 logger = logging.getLogger(__name__)
 
@@ -55,4 +56,34 @@ def meta_webhook(request: HttpRequest) -> HttpResponse:
         logger.warning("meta webhook body refused: %s", error)
         return HttpResponseBadRequest("not a Meta webhook body")
     meta_events_store(found.events)
+    return HttpResponse("ok", content_type="text/plain")
+
+
+@csrf_exempt  # X cannot send a CSRF token; its signature authenticates the request instead
+@require_http_methods(["GET", "POST"])
+def x_webhook(request: HttpRequest) -> HttpResponse:
+    """GET /webhooks/x?crc_token=…: the CRC answer; POST: signed Account Activity events."""
+    secret = settings.X_CONSUMER_SECRET
+    if not secret:
+        return HttpResponseForbidden()
+    if request.method == "GET":
+        crc_token = request.GET.get("crc_token", "")
+        if not crc_token:
+            return HttpResponseBadRequest("crc_token missing")
+        return JsonResponse(
+            {"response_token": x_events.x_crc_response_token(crc_token, consumer_secret=secret)}
+        )
+    body = _raw_body(request, x_events.MAX_BODY_BYTES)
+    if body is None:
+        return HttpResponseBadRequest("too large")
+    signature = request.headers.get("x-twitter-webhooks-signature", "")
+    if not x_events.x_signature_valid(body, signature, consumer_secret=secret):
+        logger.warning("x webhook with a missing or invalid signature")
+        return HttpResponseForbidden()
+    try:
+        found = x_events.x_events_parse(body, user_id=settings.X_USER_ID)
+    except x_events.XEventsInvalid as error:
+        logger.warning("x webhook body refused: %s", error)
+        return HttpResponseBadRequest("not an Account Activity body")
+    social_mentions_store(x_events.NETWORK, found.mentions)
     return HttpResponse("ok", content_type="text/plain")

@@ -10,14 +10,16 @@ the stored post it answers (the city's reply, the resident's earlier post), else
 the city's announcement), else itself. So the many residents answering one of the city's posts each have a
 conversation, and a resident answering the city's reply stays in theirs.
 
-Networks that push instead (Meta's webhook, via `meta_inbox`) store through the same function,
-`social_messages_store`, with messages that carry their thread; a post is stored once whichever way it came.
+Networks that push instead (X's and Meta's webhooks) store through the same functions: `social_mentions_store`
+for X's tweets (threaded as above), `social_messages_store` for messages that carry their thread (Meta's,
+via `meta_inbox`). X is also polled where its webhooks are not available; a post is stored once whichever
+way it came.
 """
 
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -26,7 +28,8 @@ from django.utils import timezone
 from civicloop.assistant.models import AssistantMessage, Conversation, SocialMentionsCursor
 from civicloop.delivery.selectors import social_post_by_remote_id
 from civicloop.integrations.errors import ProviderError
-from civicloop.integrations.social import SocialInbox, SocialMention, social_inboxes
+from civicloop.integrations.social import SocialMention, SocialMentions, social_inboxes
+from civicloop.integrations.social.x_events import x_mentions_reader
 
 logger = logging.getLogger(__name__)
 
@@ -73,6 +76,17 @@ class InboundSocialMessage:
     remote_meta: dict[str, Any] = field(default_factory=dict)
     language: str = ""
     media: list[dict[str, str]] = field(default_factory=list)
+
+
+class MentionsReader(Protocol):
+    """What polling needs of an account: its name and its mentions since a position (SocialInbox has it)."""
+
+    network: str
+
+    @property
+    def account(self) -> str: ...
+
+    def mentions(self, *, since: str) -> SocialMentions: ...
 
 
 def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> bool:
@@ -168,7 +182,14 @@ def _mention_store(network: str, mention: SocialMention, moment: datetime) -> bo
     )
 
 
-def social_mentions_fetch(*, inbox: SocialInbox, now: datetime | None = None) -> int:
+def social_mentions_store(network: str, mentions: list[SocialMention], *, now: datetime | None = None) -> int:
+    """Store the replies and mentions a network pushed (X's webhook); returns how many are new."""
+    moment = now or timezone.now()
+    with transaction.atomic():
+        return sum(_mention_store(network, mention, moment) for mention in mentions)
+
+
+def social_mentions_fetch(*, inbox: MentionsReader, now: datetime | None = None) -> int:
     """Fetch one account's new replies and mentions and store each once; returns how many were new.
 
     Reads from the position stored for this account (the first time: the latest page only) and stores
@@ -188,11 +209,20 @@ def social_mentions_fetch(*, inbox: SocialInbox, now: datetime | None = None) ->
     return stored
 
 
+def mentions_readers() -> list[MentionsReader]:
+    """Every configured account polled for replies and mentions: Mastodon, Bluesky, then X."""
+    readers: list[MentionsReader] = [*social_inboxes()]
+    x_reader = x_mentions_reader()
+    if x_reader is not None:
+        readers.append(x_reader)
+    return readers
+
+
 def social_mentions_fetch_all(*, now: datetime | None = None) -> int:
     """Fetch every configured account's new replies and mentions; one failing account does not stop the
     others (it is asked again at the next poll). Returns how many new messages were stored."""
     stored = 0
-    for inbox in social_inboxes():
+    for inbox in mentions_readers():
         try:
             stored += social_mentions_fetch(inbox=inbox, now=now)
         except ProviderError as error:
