@@ -101,7 +101,8 @@ def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> b
                 defaults={
                     "remote_handle": message.author_handle,
                     "language": _language(message.language),
-                    "city_post": social_post_by_remote_id(
+                    # Looked up only when the conversation is new (get_or_create calls it then).
+                    "city_post": lambda: social_post_by_remote_id(
                         network=message.channel, remote_id=message.thread_id
                     ),
                     "created_at": posted_at,

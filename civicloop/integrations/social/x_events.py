@@ -77,6 +77,12 @@ def _mapping(value: Any) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
+def _items(container: Any, name: str) -> list[Any]:
+    """The list `container[name]`, or [] when either is missing or not what X sends."""
+    value = _mapping(container).get(name)
+    return value if isinstance(value, list) else []
+
+
 def tweet_url(tweet_id: str, handle: str = "") -> str:
     return f"https://x.com/{handle or 'i/web'}/status/{tweet_id}"
 
@@ -95,8 +101,7 @@ def _v1_mention(tweet: dict[str, Any], city_user_id: str, fallback: datetime) ->
     if not tweet_id or not author_id or author_id == city_user_id or "retweeted_status" in tweet:
         return None
     mentioned = {
-        _text(_mapping(mention).get("id_str"))
-        for mention in _mapping(tweet.get("entities")).get("user_mentions") or []
+        _text(_mapping(mention).get("id_str")) for mention in _items(tweet.get("entities"), "user_mentions")
     }
     if _text(tweet.get("in_reply_to_user_id_str")) != city_user_id and city_user_id not in mentioned:
         return None
@@ -157,7 +162,7 @@ def _v2_mention(tweet: dict[str, Any], handles: dict[str, str], city_user_id: st
     replied_to = next(
         (
             _text(reference.get("id"))
-            for reference in tweet.get("referenced_tweets") or []
+            for reference in _items(tweet, "referenced_tweets")
             if isinstance(reference, dict) and reference.get("type") == "replied_to"
         ),
         "",
@@ -175,6 +180,11 @@ def _v2_mention(tweet: dict[str, Any], handles: dict[str, str], city_user_id: st
         thread_root_id=_text(tweet.get("conversation_id")),
         language=_text(tweet.get("lang")) if tweet.get("lang") != "und" else "",
     )
+
+
+def _tweet_number(tweet_id: str) -> int | None:
+    """A tweet id as the number that orders tweets (X's ids grow with time), or None if it is not one."""
+    return int(tweet_id) if tweet_id.isascii() and tweet_id.isdigit() else None
 
 
 class XMentionsReader:
@@ -225,8 +235,8 @@ class XMentionsReader:
         token = ""
         for _page in range(MENTIONS_MAX_PAGES if since else 1):
             page = self._page(since, token)
-            tweets.extend(tweet for tweet in page.get("data") or [] if isinstance(tweet, dict))
-            for user in _mapping(page.get("includes")).get("users") or []:
+            tweets.extend(tweet for tweet in _items(page, "data") if isinstance(tweet, dict))
+            for user in _items(page.get("includes"), "users"):
                 if isinstance(user, dict):
                     handles[_text(user.get("id"))] = _text(user.get("username"))
             token = _text(_mapping(page.get("meta")).get("next_token"))
@@ -237,8 +247,8 @@ class XMentionsReader:
             (mention for mention in found if mention),
             key=lambda mention: (len(mention.remote_id), mention.remote_id),
         )
-        ids = [int(_text(tweet.get("id"))) for tweet in tweets if _text(tweet.get("id")).isdigit()]
-        newest = max([*ids, int(since)] if since.isdigit() else ids, default=None)
+        ids = [_tweet_number(_text(tweet.get("id"))) for tweet in [*tweets, {"id": since}]]
+        newest = max((number for number in ids if number is not None), default=None)
         return SocialMentions(mentions=mentions, position=str(newest) if newest is not None else since)
 
 

@@ -75,6 +75,12 @@ def test_webhook_takes_mentions_and_replies_to_the_city_not_its_own_tweets(x: Fa
     assert x_events_parse(json.dumps({**body, "for_user_id": "5"}).encode(), user_id=x.user_id).mentions == []
 
 
+def test_odd_fields_in_a_tweet_are_not_a_crash(x: FakeXMentions) -> None:
+    tweet = {**x.v1_tweet(x.resident_tweets("hello")), "entities": {"user_mentions": 5}, "user": "bo"}
+    body = json.dumps({"for_user_id": x.user_id, "tweet_create_events": [tweet]}).encode()
+    assert x_events_parse(body, user_id=x.user_id).mentions == []
+
+
 def test_extended_tweets_give_their_full_text(x: FakeXMentions) -> None:
     tweet = x.v1_tweet(x.resident_tweets("@chicago short…"))
     tweet.update(truncated=True, extended_tweet={"full_text": "@chicago the whole long text"})
