@@ -1,7 +1,12 @@
-"""Adapters for the city's social accounts (Mastodon, Bluesky), configured from settings.
+"""Adapters for the city's social accounts (Mastodon, Bluesky, Facebook Page, Instagram, X), configured
+from settings.
 
-A network is configured when all its credentials are set; unconfigured networks are simply not posted to.
+A network is configured when all its credentials are set; unconfigured networks are not posted to, unless
+SOCIAL_FILE_DIR is set (the demo): then their posts are written there as files (see `files`). The inbox
+reads Mastodon and Bluesky only; Meta and X events come by webhook.
 """
+
+from collections.abc import Callable
 
 from django.conf import settings
 
@@ -14,12 +19,68 @@ from civicloop.integrations.social.base import (
     SocialReplyTarget,
 )
 from civicloop.integrations.social.bluesky import DEFAULT_PDS_URL, BlueskyPoster
+from civicloop.integrations.social.facebook import FacebookPagePoster
+from civicloop.integrations.social.files import FileSocialPoster
+from civicloop.integrations.social.graph import DEFAULT_GRAPH_URL
+from civicloop.integrations.social.images import SocialImage, SocialImagePoster
+from civicloop.integrations.social.instagram import InstagramPoster
 from civicloop.integrations.social.mastodon import MastodonPoster
+from civicloop.integrations.social.text import (
+    BLUESKY_LIMIT,
+    FACEBOOK_LIMIT,
+    INSTAGRAM_LIMIT,
+    MASTODON_LIMIT,
+    X_LIMIT,
+    bluesky_length,
+    mastodon_length,
+    meta_length,
+    x_length,
+)
+from civicloop.integrations.social.x import DEFAULT_API_URL as DEFAULT_X_API_URL
+from civicloop.integrations.social.x import XPoster
+
+# Every network the city can post to, in the order posts are queued, with its limit and how it counts.
+NETWORKS: dict[str, tuple[int, Callable[[str], int]]] = {
+    "mastodon": (MASTODON_LIMIT, mastodon_length),
+    "bluesky": (BLUESKY_LIMIT, bluesky_length),
+    "facebook": (FACEBOOK_LIMIT, meta_length),
+    "instagram": (INSTAGRAM_LIMIT, meta_length),
+    "x": (X_LIMIT, x_length),
+}
 
 
 def social_posters() -> list[SocialPoster]:
-    """One poster per configured network, Mastodon first; empty when none is configured."""
-    return list(_adapters())
+    """One poster per network, in NETWORKS' order: the real account when configured, else (the demo, when
+    SOCIAL_FILE_DIR is set) a file writer; empty when nothing is configured."""
+    configured: dict[str, SocialPoster] = {poster.network: poster for poster in _adapters()}
+    configured.update({poster.network: poster for poster in _publishers()})
+    file_dir = getattr(settings, "SOCIAL_FILE_DIR", "")
+    posters: list[SocialPoster] = []
+    for network, (limit, count) in NETWORKS.items():
+        poster = configured.get(network)
+        if poster is None and file_dir:
+            poster = FileSocialPoster(network, file_dir, limit=limit, count=count)
+        if poster is not None:
+            posters.append(poster)
+    return posters
+
+
+def _publishers() -> list[SocialPoster]:
+    """The accounts that are only posted to (their replies and comments come by webhook)."""
+    posters: list[SocialPoster] = []
+    graph_url = getattr(settings, "META_GRAPH_URL", "") or DEFAULT_GRAPH_URL
+    page_id = getattr(settings, "FACEBOOK_PAGE_ID", "")
+    page_token = getattr(settings, "FACEBOOK_PAGE_ACCESS_TOKEN", "")
+    if page_id and page_token:
+        posters.append(FacebookPagePoster(page_id, page_token, graph_url))
+    instagram_id = getattr(settings, "INSTAGRAM_ACCOUNT_ID", "")
+    if instagram_id and page_token:
+        posters.append(InstagramPoster(instagram_id, page_token, graph_url))
+    x_token = getattr(settings, "X_ACCESS_TOKEN", "")
+    x_user_id = getattr(settings, "X_USER_ID", "")
+    if x_token and x_user_id:
+        posters.append(XPoster(x_token, x_user_id, getattr(settings, "X_API_URL", "") or DEFAULT_X_API_URL))
+    return posters
 
 
 def _adapters() -> list[MastodonPoster | BlueskyPoster]:
@@ -37,7 +98,7 @@ def _adapters() -> list[MastodonPoster | BlueskyPoster]:
 
 
 def social_poster_for(network: str) -> SocialPoster | None:
-    """The configured poster for `network` ("mastodon", "bluesky"), or None if it is not configured."""
+    """The poster for `network` (a key of NETWORKS) as `social_posters` chooses it, or None."""
     return next((poster for poster in social_posters() if poster.network == network), None)
 
 
@@ -52,6 +113,9 @@ def social_inbox_for(network: str) -> SocialInbox | None:
 
 
 __all__ = [
+    "NETWORKS",
+    "SocialImage",
+    "SocialImagePoster",
     "SocialInbox",
     "SocialMention",
     "SocialMentions",
