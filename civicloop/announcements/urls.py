@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("announcements/", views.announcement_list, name="list"),
     path("announcements/<slug:slug>/", views.announcement_detail, name="detail"),
+    path("announcements/<slug:slug>/card.png", views.announcement_card, name="card"),
     path("feeds/announcements.atom", feeds.AnnouncementsAtomFeed(), name="feed-atom"),
     path("feeds/announcements.rss", feeds.AnnouncementsRssFeed(), name="feed-rss"),
     path("events.ics", feeds.events_calendar, name="events-ics"),

@@ -8,12 +8,14 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from civicloop.announcements import selectors
+from civicloop.announcements.cards import card_content, card_png
 from civicloop.announcements.models import Kind
 from civicloop.core.errors import NotFound
 from civicloop.places.selectors import community_area_list
 from civicloop.topics.selectors import topic_list
 
 PAGE_SIZE = 20
+CARD_MAX_AGE = 60 * 60
 
 
 def _language() -> str:
@@ -89,3 +91,22 @@ def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "first_topic": topic_slugs[0] if topic_slugs else "",
         },
     )
+
+
+@require_safe
+def announcement_card(request: HttpRequest, slug: str) -> HttpResponse:
+    """The announcement's card (PNG) in `?lang=` (else English): what the city's Instagram post shows."""
+    try:
+        announcement = selectors.announcement_public_detail(slug=slug)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    language = request.GET.get("lang", "")
+    content = card_content(announcement, language if language in selectors.SUPPORTED_LANGUAGES else "en")
+    # Networks and browsers fetch it again and again; an unchanged card is not drawn or sent again.
+    if content.etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(card_png(content), content_type="image/png")
+    response["ETag"] = content.etag
+    response["Cache-Control"] = f"public, max-age={CARD_MAX_AGE}"
+    return response
