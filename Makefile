@@ -34,12 +34,14 @@ demo: install .env
 	DEBUG=1 $(BIN)/civicloop demo
 
 # The demo city: web server and task worker together; Ctrl-C stops both.
-# Demo sends go nowhere real: emails are written to var/sent-email/, texts are printed (numbers masked).
-DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=var/sent-email
+# Demo sends go nowhere real: emails are written to var/sent-email/, texts are printed (numbers masked),
+# social posts to networks without an account are written to var/social/.
+DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=var/sent-email \
+	SOCIAL_FILE_DIR=var/social
 
 run: demo
 	@echo "civicloop demo city: http://$(HOST):$(PORT)/  (staff console: http://$(HOST):$(PORT)/staff/)"
-	@echo "Emails the demo sends are written to var/sent-email/; text messages are printed here."
+	@echo "Emails the demo sends are written to var/sent-email/, social posts to var/social/; text messages are printed here."
 	@trap 'kill 0' EXIT INT TERM; \
 	$(DEMO_ENV) $(BIN)/civicloop worker & \
 	$(DEMO_ENV) $(BIN)/civicloop runserver --noreload $(HOST):$(PORT)

@@ -321,17 +321,25 @@ MASTODON_ACCESS_TOKEN = os.environ.get("MASTODON_ACCESS_TOKEN", "")
 BLUESKY_PDS_URL = os.environ.get("BLUESKY_PDS_URL", "https://bsky.social").rstrip("/")
 BLUESKY_HANDLE = os.environ.get("BLUESKY_HANDLE", "")
 BLUESKY_APP_PASSWORD = os.environ.get("BLUESKY_APP_PASSWORD", "")
-# Listening on Meta (Facebook Page, Messenger, Instagram) and X: the webhooks at /webhooks/meta and
-# /webhooks/x. An unset secret refuses every request (403): nothing unsigned is ever taken in.
+# The city's Facebook Page, Instagram and X accounts: posting (announcements) and listening (the webhooks
+# at /webhooks/meta and /webhooks/x). An unset webhook secret refuses every request (403).
+META_GRAPH_URL = os.environ.get("META_GRAPH_URL", "https://graph.facebook.com/v21.0").rstrip("/")
 META_VERIFY_TOKEN = os.environ.get("META_VERIFY_TOKEN", "")
 META_APP_SECRET = os.environ.get("META_APP_SECRET", "")
 FACEBOOK_PAGE_ID = os.environ.get("FACEBOOK_PAGE_ID", "")
+FACEBOOK_PAGE_ACCESS_TOKEN = os.environ.get("FACEBOOK_PAGE_ACCESS_TOKEN", "")
+# Instagram publishes with the token of the Facebook Page its professional account is linked to.
 INSTAGRAM_ACCOUNT_ID = os.environ.get("INSTAGRAM_ACCOUNT_ID", "")
-X_CONSUMER_SECRET = os.environ.get("X_CONSUMER_SECRET", "")
+X_API_URL = os.environ.get("X_API_URL", "https://api.x.com").rstrip("/")
+X_ACCESS_TOKEN = os.environ.get("X_ACCESS_TOKEN", "")
 X_USER_ID = os.environ.get("X_USER_ID", "")
+X_CONSUMER_SECRET = os.environ.get("X_CONSUMER_SECRET", "")
 # Polling X mentions (where the city's API tier has no webhooks) needs X_USER_ID and a bearer token.
 X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
-X_API_URL = os.environ.get("X_API_URL", "https://api.x.com").rstrip("/")
+# The language the city's accounts post in (an announcement without a text in it is posted in English).
+SOCIAL_LANGUAGE = os.environ.get("SOCIAL_LANGUAGE", "en")
+# The demo's stand-in for unconfigured networks: their posts are written here as JSON files (make run).
+SOCIAL_FILE_DIR = os.environ.get("SOCIAL_FILE_DIR", "")
 # The assistant (texts and /assistant/): a conversation idle this long forgets the step it was at.
 ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
 # How often the worker asks the city's social accounts for new replies and mentions (the staff inbox).

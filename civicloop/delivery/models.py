@@ -136,6 +136,9 @@ class Suppression(models.Model):
 class SocialNetwork(models.TextChoices):
     MASTODON = "mastodon", "Mastodon"
     BLUESKY = "bluesky", "Bluesky"
+    FACEBOOK = "facebook", "Facebook"
+    INSTAGRAM = "instagram", "Instagram"
+    X = "x", "X"
 
 
 class SocialPost(models.Model):

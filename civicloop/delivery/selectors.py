@@ -65,3 +65,8 @@ def social_post_by_remote_id(*, network: str, remote_id: str) -> SocialPost | No
     if not remote_id:
         return None
     return SocialPost.objects.filter(network=network, remote_id=remote_id).first()
+
+
+def announcement_social_posts(*, announcement_id: int) -> list[SocialPost]:
+    """The announcement's post on each of the city's social networks, in the order they were queued."""
+    return list(SocialPost.objects.filter(announcement_id=announcement_id).order_by("id"))

@@ -14,17 +14,25 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from civicloop.announcements.cards import card_content, card_png
 from civicloop.announcements.models import Announcement, Status
-from civicloop.announcements.selectors import localized_text
-from civicloop.delivery.models import SocialPost
+from civicloop.announcements.selectors import DEFAULT_LANGUAGE, localized_text
+from civicloop.delivery.models import SocialNetwork, SocialPost
 from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
-from civicloop.integrations.social import SocialPoster, social_poster_for, social_posters
+from civicloop.integrations.social import (
+    SocialImage,
+    SocialImagePoster,
+    SocialPoster,
+    SocialPostResult,
+    social_poster_for,
+    social_posters,
+)
 from civicloop.integrations.social.text import social_post_text
 
 SOCIAL_MAX_ATTEMPTS = 5
-# The city's accounts speak English; residents who want Spanish have the announcement page and feeds.
-SOCIAL_LANGUAGE = "en"
 ERROR_MAX = 1000
+# Networks whose posts are an image: they get the announcement's card.
+NETWORKS_WITH_CARD = frozenset({SocialNetwork.INSTAGRAM})
 
 
 @dataclass(frozen=True)
@@ -81,9 +89,11 @@ def social_post_send(
     - Transient failure: attempts + 1 and the error noted; the result's `retry` says to try again, unless
       this was attempt `max_attempts`, which makes it FAILED.
 
-    The post text (English title, summary if it fits, link to the announcement page) is built on the
-    first attempt and stored, so every retry sends exactly the same text. No database transaction is held
-    while the network is called.
+    The post text (title, summary if it fits, link to the announcement page, fitted to the network's
+    limit as it counts) is in the city's social language (SOCIAL_LANGUAGE) when the announcement has a
+    text in it, else in English. It is built on the first attempt and stored, so every retry sends exactly
+    the same text. Instagram's post is the announcement's card with the text as caption. No database
+    transaction is held while the network is called.
     """
     social_post = SocialPost.objects.select_related("announcement").filter(pk=social_post_id).first()
     if social_post is None or social_post.status != SocialPost.Status.QUEUED:
@@ -92,7 +102,7 @@ def social_post_send(
     if poster is None:
         return _record_failure(social_post, f"{social_post.get_network_display()} is not configured.")
     announcement = social_post.announcement
-    text = localized_text(announcement, SOCIAL_LANGUAGE)
+    text = localized_text(announcement, social_language())
     link = settings.SITE_URL + announcement.get_absolute_url()
     try:
         if link not in social_post.text:
@@ -100,13 +110,7 @@ def social_post_send(
                 title=text.title, summary=text.summary, link=link, limit=poster.limit, count=poster.count
             )
             SocialPost.objects.filter(pk=social_post.pk).update(text=social_post.text)
-        result = poster.post(
-            text=social_post.text,
-            link=link,
-            idempotency_key=social_post_idempotency_key(social_post),
-            created_at=social_post.created_at,
-            language=text.language,
-        )
+        result = _post(social_post, poster, link=link, language=text.language)
     except TransientProviderError as error:
         return _record_transient(social_post, error, max_attempts=max_attempts)
     except (PermanentProviderError, ValueError) as error:
@@ -121,6 +125,46 @@ def social_post_send(
         error="",
     )
     return SocialSendResult(_reloaded(social_post))
+
+
+def social_language() -> str:
+    """The language the city's accounts post in: SOCIAL_LANGUAGE, English unless the city sets another."""
+    return getattr(settings, "SOCIAL_LANGUAGE", "") or DEFAULT_LANGUAGE
+
+
+def social_card_image(announcement: Announcement, language: str) -> SocialImage:
+    """The announcement's card in `language`, at its public address, with its alt text."""
+    content = card_content(announcement, language)
+    query = "" if content.language == DEFAULT_LANGUAGE else f"?lang={content.language}"
+    return SocialImage(
+        url=f"{settings.SITE_URL}{announcement.get_absolute_url()}card.png{query}",
+        alt_text=content.alt_text,
+        render=partial(card_png, content),
+    )
+
+
+def _post(social_post: SocialPost, poster: SocialPoster, *, link: str, language: str) -> SocialPostResult:
+    key = social_post_idempotency_key(social_post)
+    if social_post.network not in NETWORKS_WITH_CARD:
+        return poster.post(
+            text=social_post.text,
+            link=link,
+            idempotency_key=key,
+            created_at=social_post.created_at,
+            language=language,
+        )
+    if not isinstance(poster, SocialImagePoster):
+        raise PermanentProviderError(
+            f"{social_post.get_network_display()} needs an image this poster cannot post."
+        )
+    return poster.post_with_image(
+        text=social_post.text,
+        link=link,
+        image=social_card_image(social_post.announcement, language),
+        idempotency_key=key,
+        created_at=social_post.created_at,
+        language=language,
+    )
 
 
 def _record_failure(social_post: SocialPost, error: str) -> SocialSendResult:

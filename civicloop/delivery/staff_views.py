@@ -10,7 +10,7 @@ from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
 from civicloop.announcements.models import Announcement
 from civicloop.delivery.models import Delivery
-from civicloop.delivery.selectors import announcement_delivery_progress
+from civicloop.delivery.selectors import announcement_delivery_progress, announcement_social_posts
 from civicloop.delivery.services import message_cancel
 
 
@@ -24,7 +24,12 @@ def staff_delivery_progress(request: HttpRequest, announcement_id: int) -> HttpR
     return render(
         request,
         "delivery/staff_progress.html",
-        {"announcement": announcement, "progress": progress, "statuses": Delivery.Status.choices},
+        {
+            "announcement": announcement,
+            "progress": progress,
+            "statuses": Delivery.Status.choices,
+            "social_posts": announcement_social_posts(announcement_id=announcement_id),
+        },
     )
 
 

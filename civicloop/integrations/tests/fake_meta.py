@@ -4,9 +4,8 @@ exercise the adapters for real:
 - `POST /{page-id}/feed` (form: message, link) → `{"id": "<page>_<post>"}`; the same message again within
   a day is refused as Graph does (error 506, "Duplicate status message"); `GET /{page-id}/posts` with
   `since` (a Unix time), `fields`, `limit`, newest first.
-- `POST /{ig-user-id}/media` (form: image_url, caption, alt_text) → a container (the image is fetched: a
-  URL under the fake's own `/files/` is looked up in `files`, any other is refused as unreachable, error
-  9004); `POST /{ig-user-id}/media_publish` (creation_id) → the media id, at most `daily_publish_limit`
+- `POST /{ig-user-id}/media` (form: image_url, caption, alt_text) → a container (the image is "fetched"
+  from `images`, URL → bytes, which tests fill; any other URL is refused as unreachable, error 9004); `POST /{ig-user-id}/media_publish` (creation_id) → the media id, at most `daily_publish_limit`
   a day (error 9, subcode 2207042); `GET /{ig-user-id}/media` and `GET /{media-id}`.
 
 Paths carry the version (`/v21.0/...`) like Graph's; the access token is a Bearer header (or
@@ -108,6 +107,7 @@ class FakeMeta(FakeApiServer):
         self.containers: dict[str, Container] = {}
         self.media: list[Media] = []
         self.files: dict[str, bytes] = {}
+        self.images: dict[str, bytes] = {}
         self.daily_publish_limit = 25
         self.regain_access_minutes = 7
         self._ids = itertools.count(1)
@@ -119,6 +119,7 @@ class FakeMeta(FakeApiServer):
     def file_url(self, name: str, content: bytes) -> str:
         """Serve `content` at a URL Instagram can fetch (the card, as civicloop serves it)."""
         self.files[name] = content
+        self.images[f"{self.url}/files/{name}"] = content
         return f"{self.url}/files/{name}"
 
     def failure_reply(self, kind: FailureKind) -> FakeReply:
@@ -214,11 +215,7 @@ class FakeMeta(FakeApiServer):
         image_url = params.get("image_url", "")
         if not image_url:
             return graph_error(100, "The parameter image_url is required")
-        image = (
-            self.files.get(image_url.removeprefix(f"{self.url}/files/"))
-            if image_url.startswith(self.url)
-            else None
-        )
+        image = self.images.get(image_url)
         if image is None:
             return graph_error(9004, "Only photo or video can be accepted as media type.", subcode=2207052)
         if not image.startswith(PNG_SIGNATURE) and not image.startswith(b"\xff\xd8"):
@@ -245,7 +242,7 @@ class FakeMeta(FakeApiServer):
             return graph_error(9, "Application request limit reached", subcode=2207042)
         container.status_code = "PUBLISHED"
         media_id = str(next(self._ids) + 18_000_000)
-        image = self.files[container.image_url.removeprefix(f"{self.url}/files/")]
+        image = self.images[container.image_url]
         media = Media(
             id=media_id,
             caption=container.caption,
