@@ -262,6 +262,7 @@ def test_the_demo_writes_every_network_post_as_a_file_with_the_card_for_instagra
     assert image["url"] == f"{link}card.png"
     assert image["alt_text"].startswith("City of Chicago program: Free trees for every block.")
     assert Path(image["path"]).read_bytes().startswith(b"\x89PNG")
+    assert {path.stat().st_mode & 0o777 for path in (tmp_path / "social").iterdir()} == {0o644}
     assert all(records[network]["image"] is None for network in ALL_NETWORKS if network != "instagram")
 
 

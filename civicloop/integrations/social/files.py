@@ -20,6 +20,8 @@ from civicloop.integrations.social.base import SocialPostResult
 from civicloop.integrations.social.images import SocialImage
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
+# Readable like the demo's emails (mkstemp alone would leave them readable by their owner only).
+FILE_MODE = 0o644
 
 
 class FileSocialPoster:
@@ -115,6 +117,7 @@ def _write_atomically(path: Path, content: bytes) -> None:
     try:
         with os.fdopen(handle, "wb") as stream:
             stream.write(content)
+        os.chmod(temporary, FILE_MODE)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
