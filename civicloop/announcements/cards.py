@@ -1,9 +1,10 @@
-"""An announcement's card: a square PNG with its title, community areas and date in the city's colours.
+"""An announcement's card: a square image with its title, community areas and date in the city's colours.
 
-Instagram publishes only images, so the card is what the city's Instagram post shows; it is served at
-`/announcements/<slug>/card.png` (Instagram fetches it from there) with its alt text said in the caption
-and the container's `alt_text`. Rendering is deterministic (the same content gives the same bytes) and
-cached in memory, keyed by the content, so a card is drawn once per process until its text changes.
+Instagram publishes only images, so the card is what the city's Instagram post shows. It is served as PNG
+at `/announcements/<slug>/card.png` and as JPEG at `card.jpg`, which is what Instagram fetches (its content
+publishing takes JPEG only); its alt text goes in the container's `alt_text`. Rendering is deterministic
+(the same content gives the same bytes) and cached in memory, keyed by the content and format, so a card
+is drawn once per process until its text changes.
 """
 
 import hashlib
@@ -48,9 +49,9 @@ class CardContent:
     areas: str
     date: str
 
-    @property
-    def etag(self) -> str:
-        digest = hashlib.sha256(repr((CARD_VERSION, self)).encode("utf-8")).hexdigest()
+    def etag(self, image_format: str) -> str:
+        """An HTTP entity tag for the card in `image_format`: it changes whenever the drawing would."""
+        digest = hashlib.sha256(repr((CARD_VERSION, image_format, self)).encode("utf-8")).hexdigest()
         return f'"{digest[:32]}"'
 
     @property
@@ -101,11 +102,26 @@ def _card_date(announcement: Announcement) -> str:
 
 def card_png(content: CardContent) -> bytes:
     """The card as PNG bytes (cached per content)."""
-    return _render(content)
+    return _encode(content, "PNG")
+
+
+def card_jpeg(content: CardContent) -> bytes:
+    """The card as baseline JPEG bytes (cached per content), for Instagram."""
+    return _encode(content, "JPEG")
 
 
 @lru_cache(maxsize=64)
-def _render(content: CardContent) -> bytes:
+def _encode(content: CardContent, image_format: str) -> bytes:
+    output = io.BytesIO()
+    if image_format == "JPEG":
+        # High quality and no chroma subsampling keep the text's edges sharp.
+        _draw(content).save(output, format="JPEG", quality=92, subsampling=0)
+    else:
+        _draw(content).save(output, format="PNG", optimize=True)
+    return output.getvalue()
+
+
+def _draw(content: CardContent) -> Image.Image:
     image = Image.new("RGB", (CARD_SIZE, CARD_SIZE), CITY_BLUE)
     draw = ImageDraw.Draw(image)
     # Header: a red six-pointed star and the city's name, over a darker band.
@@ -124,9 +140,7 @@ def _render(content: CardContent) -> bytes:
         (MARGIN, 900), _fit_line(content.areas, small, CARD_SIZE - 2 * MARGIN), font=small, fill="white"
     )
     draw.text((MARGIN, 960), content.date, font=small, fill=FLAG_LIGHT_BLUE)
-    output = io.BytesIO()
-    image.save(output, format="PNG", optimize=True)
-    return output.getvalue()
+    return image
 
 
 def _draw_title(draw: ImageDraw.ImageDraw, title: str) -> None:

@@ -8,7 +8,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from civicloop.announcements import selectors
-from civicloop.announcements.cards import card_content, card_png
+from civicloop.announcements.cards import card_content, card_jpeg, card_png
 from civicloop.announcements.models import Kind
 from civicloop.core.errors import NotFound
 from civicloop.places.selectors import community_area_list
@@ -94,8 +94,8 @@ def announcement_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
-def announcement_card(request: HttpRequest, slug: str) -> HttpResponse:
-    """The announcement's card (PNG) in `?lang=` (else English): what the city's Instagram post shows."""
+def announcement_card(request: HttpRequest, slug: str, image_format: str = "png") -> HttpResponse:
+    """The announcement's card (PNG, or JPEG for Instagram) in `?lang=` (else English)."""
     try:
         announcement = selectors.announcement_public_detail(slug=slug)
     except NotFound as error:
@@ -103,10 +103,13 @@ def announcement_card(request: HttpRequest, slug: str) -> HttpResponse:
     language = request.GET.get("lang", "")
     content = card_content(announcement, language if language in selectors.SUPPORTED_LANGUAGES else "en")
     # Networks and browsers fetch it again and again; an unchanged card is not drawn or sent again.
-    if content.etag in request.headers.get("If-None-Match", ""):
+    etag = content.etag(image_format)
+    if etag in request.headers.get("If-None-Match", ""):
         response = HttpResponse(status=304)
+    elif image_format == "jpeg":
+        response = HttpResponse(card_jpeg(content), content_type="image/jpeg")
     else:
         response = HttpResponse(card_png(content), content_type="image/png")
-    response["ETag"] = content.etag
+    response["ETag"] = etag
     response["Cache-Control"] = f"public, max-age={CARD_MAX_AGE}"
     return response

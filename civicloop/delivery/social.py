@@ -133,11 +133,12 @@ def social_language() -> str:
 
 
 def social_card_image(announcement: Announcement, language: str) -> SocialImage:
-    """The announcement's card in `language`, at its public address, with its alt text."""
+    """The announcement's card in `language`: its JPEG's public address (what Instagram fetches), its alt
+    text, and the PNG for posters that keep a copy (the demo's files)."""
     content = card_content(announcement, language)
     query = "" if content.language == DEFAULT_LANGUAGE else f"?lang={content.language}"
     return SocialImage(
-        url=f"{settings.SITE_URL}{announcement.get_absolute_url()}card.png{query}",
+        url=f"{settings.SITE_URL}{announcement.get_absolute_url()}card.jpg{query}",
         alt_text=content.alt_text,
         render=partial(card_png, content),
     )

@@ -6,7 +6,7 @@ import pytest
 from PIL import Image
 
 from civicloop.announcements import cards
-from civicloop.announcements.cards import CARD_SIZE, CardContent, card_content, card_png
+from civicloop.announcements.cards import CARD_SIZE, CardContent, card_content, card_jpeg, card_png
 from civicloop.announcements.models import Kind
 from civicloop.announcements.tests.factories import make_announcement, make_area
 
@@ -33,10 +33,10 @@ def white_pixels(png: bytes, box: tuple[int, int, int, int]) -> int:
 
 @pytest.fixture
 def no_card_cache() -> Iterator[None]:
-    cards._render.cache_clear()
+    cards._encode.cache_clear()
     cards._font.cache_clear()
     yield
-    cards._render.cache_clear()
+    cards._encode.cache_clear()
     cards._font.cache_clear()
 
 
@@ -47,6 +47,16 @@ def test_the_card_is_a_square_png_instagram_accepts() -> None:
     card = image(png)
     card.verify()
     assert (card.format, card.size) == ("PNG", (CARD_SIZE, CARD_SIZE))
+
+
+def test_instagram_gets_a_baseline_jpeg_of_the_same_card() -> None:
+    jpeg = card_jpeg(CONTENT)
+
+    card = image(jpeg)
+    assert (card.format, card.size, card.mode) == ("JPEG", (CARD_SIZE, CARD_SIZE), "RGB")
+    assert not card.info.get("progressive")
+    assert white_pixels(jpeg, TITLE_BOX) > 5_000
+    assert white_pixels(card_jpeg(CardContent(**{**CONTENT.__dict__, "title": ""})), TITLE_BOX) == 0
 
 
 def test_the_title_is_drawn_in_white_on_the_city_blue() -> None:
@@ -69,11 +79,12 @@ def test_a_long_title_stays_inside_its_box() -> None:
 
 def test_the_same_content_gives_the_same_bytes_and_other_content_other_bytes(no_card_cache: None) -> None:
     first = card_png(CONTENT)
-    cards._render.cache_clear()
+    cards._encode.cache_clear()
 
     assert card_png(CONTENT) == first
     assert card_png(CardContent(**{**CONTENT.__dict__, "date": "April 2, 2026"})) != first
-    assert CONTENT.etag != CardContent(**{**CONTENT.__dict__, "areas": "Loop"}).etag
+    assert CONTENT.etag("png") != CardContent(**{**CONTENT.__dict__, "areas": "Loop"}).etag("png")
+    assert CONTENT.etag("png") != CONTENT.etag("jpeg")
 
 
 def test_without_the_dejavu_font_the_card_still_shows_its_title(
@@ -136,6 +147,23 @@ def test_the_card_is_served_as_png_with_a_validator_and_a_cache_lifetime(client)
     assert response["Cache-Control"] == "public, max-age=3600"
     again = client.get(f"/announcements/{announcement.slug}/card.png", HTTP_IF_NONE_MATCH=response["ETag"])
     assert again.status_code == 304 and again.content == b""
+
+
+@pytest.mark.django_db
+def test_the_card_is_served_as_jpeg_for_instagram(client):
+    announcement = make_announcement(title="Free trees for every block")
+
+    png = client.get(f"/announcements/{announcement.slug}/card.png")
+    jpeg = client.get(f"/announcements/{announcement.slug}/card.jpg")
+
+    assert jpeg.status_code == 200 and jpeg["Content-Type"] == "image/jpeg"
+    assert image(jpeg.content).format == "JPEG"
+    assert jpeg["ETag"] != png["ETag"]
+    # A PNG's validator does not make the JPEG look unchanged.
+    assert (
+        client.get(f"/announcements/{announcement.slug}/card.jpg", HTTP_IF_NONE_MATCH=png["ETag"]).status_code
+        == 200
+    )
 
 
 @pytest.mark.django_db

@@ -68,7 +68,7 @@ def queue(announcement: Announcement, capture: Any) -> list[SocialPost]:
 
 def serve_card_to_instagram(client: Any, meta: FakeMeta, announcement: Announcement, query: str = "") -> None:
     """Instagram fetches the card from the city's site: the fake gets what the card view serves."""
-    path = f"/announcements/{announcement.slug}/card.png{query}"
+    path = f"/announcements/{announcement.slug}/card.jpg{query}"
     response = client.get(path)
     assert response.status_code == 200
     meta.images[f"{SITE}{path}"] = response.content
@@ -129,9 +129,9 @@ def test_instagram_gets_the_announcement_card_with_alt_text(
     social_post_send(social_post_id=SocialPost.objects.get(network="instagram").pk)
 
     [container] = meta.containers.values()
-    assert container.image_url == f"{SITE}/announcements/{announcement.slug}/card.png"
+    assert container.image_url == f"{SITE}/announcements/{announcement.slug}/card.jpg"
     assert container.alt_text.startswith("City of Chicago program: Free trees for every block.")
-    assert meta.media[0].image.startswith(b"\x89PNG")
+    assert meta.media[0].image.startswith(b"\xff\xd8\xff")  # the JPEG the card view served
 
 
 def test_posts_are_in_the_city_social_language_when_the_announcement_has_it(
@@ -150,7 +150,7 @@ def test_posts_are_in_the_city_social_language_when_the_announcement_has_it(
 
     assert posts["facebook"].text.startswith("Árboles gratis para cada cuadra\n\n")
     assert x_api.posts[0].text.startswith("Árboles gratis para cada cuadra")
-    assert meta.media[0].image == meta.images[f"{SITE}/announcements/{spanish.slug}/card.png?lang=es"]
+    assert meta.media[0].image == meta.images[f"{SITE}/announcements/{spanish.slug}/card.jpg?lang=es"]
     assert "Árboles gratis" in next(iter(meta.containers.values())).alt_text
 
 
@@ -259,7 +259,7 @@ def test_the_demo_writes_every_network_post_as_a_file_with_the_card_for_instagra
         records["mastodon"]["text"]
     )
     image = records["instagram"]["image"]
-    assert image["url"] == f"{link}card.png"
+    assert image["url"] == f"{link}card.jpg"
     assert image["alt_text"].startswith("City of Chicago program: Free trees for every block.")
     assert Path(image["path"]).read_bytes().startswith(b"\x89PNG")
     assert {path.stat().st_mode & 0o777 for path in (tmp_path / "social").iterdir()} == {0o644}

@@ -5,7 +5,8 @@ exercise the adapters for real:
   a day is refused as Graph does (error 506, "Duplicate status message"); `GET /{page-id}/posts` with
   `since` (a Unix time), `fields`, `limit`, newest first.
 - `POST /{ig-user-id}/media` (form: image_url, caption, alt_text) → a container (the image is "fetched"
-  from `images`, URL → bytes, which tests fill; any other URL is refused as unreachable, error 9004); `POST /{ig-user-id}/media_publish` (creation_id) → the media id, at most `daily_publish_limit`
+  from `images`, URL → bytes, which tests fill; any other URL is refused as unreachable, and anything but
+  JPEG as unsupported, error 9004); `POST /{ig-user-id}/media_publish` (creation_id) → the media id, at most `daily_publish_limit`
   a day (error 9, subcode 2207042); `GET /{ig-user-id}/media` and `GET /{media-id}`.
 
 Paths carry the version (`/v21.0/...`) like Graph's; the access token is a Bearer header (or
@@ -26,7 +27,7 @@ from typing import Any
 from civicloop.integrations.tests.fake_mastodon import FailureKind, FakeApiServer, FakeReply, FakeRequest
 
 VERSION = "v21.0"
-PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+JPEG_SIGNATURE = b"\xff\xd8\xff"
 
 
 def graph_error(
@@ -218,8 +219,11 @@ class FakeMeta(FakeApiServer):
         image = self.images.get(image_url)
         if image is None:
             return graph_error(9004, "Only photo or video can be accepted as media type.", subcode=2207052)
-        if not image.startswith(PNG_SIGNATURE) and not image.startswith(b"\xff\xd8"):
-            return graph_error(9004, "The image format is not supported", subcode=2207026)
+        if not image.startswith(JPEG_SIGNATURE):
+            # Instagram's content publishing takes JPEG images only.
+            return graph_error(
+                9004, "The image format is not supported. Only JPEG images are supported", subcode=2207026
+            )
         if len(params.get("caption", "")) > 2200:
             return graph_error(100, "The caption is too long", subcode=2207028)
         container = Container(

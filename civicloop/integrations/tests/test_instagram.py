@@ -16,9 +16,9 @@ CAPTION = f"Free trees for every block\n\nApply by April 30.\n\n{LINK}"
 ALT = "City of Chicago program: Free trees for every block. All of Chicago. April 1, 2026."
 
 
-def png() -> bytes:
+def picture(image_format: str = "JPEG") -> bytes:
     output = io.BytesIO()
-    Image.new("RGB", (1080, 1080), "#0b4f8a").save(output, format="PNG")
+    Image.new("RGB", (1080, 1080), "#0b4f8a").save(output, format=image_format)
     return output.getvalue()
 
 
@@ -35,7 +35,7 @@ def poster(meta: FakeMeta) -> InstagramPoster:
 
 @pytest.fixture
 def card(meta: FakeMeta) -> SocialImage:
-    return SocialImage(url=meta.file_url("free-trees.png", png()), alt_text=ALT)
+    return SocialImage(url=meta.file_url("free-trees.jpg", picture()), alt_text=ALT)
 
 
 def queued_now() -> datetime:
@@ -62,7 +62,7 @@ def test_creates_a_container_with_the_card_caption_and_alt_text_then_publishes_i
     [container] = meta.containers.values()
     assert (container.image_url, container.caption, container.alt_text) == (card.url, CAPTION, ALT)
     [media] = meta.media
-    assert media.caption == CAPTION and media.image == meta.files["free-trees.png"]
+    assert media.caption == CAPTION and media.image == meta.files["free-trees.jpg"]
     assert container.status_code == "PUBLISHED"
     assert result == SocialPostResult(remote_id=media.id, remote_url=media.permalink)
     [publish_call] = meta.requests_to(f"/v21.0/{meta.instagram_id}/media_publish")
@@ -151,6 +151,15 @@ def test_an_image_instagram_cannot_fetch_is_permanent(meta: FakeMeta, poster: In
 
     assert refused.value.code == "9004"
     assert meta.media == []
+
+
+def test_an_image_instagram_does_not_take_is_permanent(meta: FakeMeta, poster: InstagramPoster) -> None:
+    png = SocialImage(url=meta.file_url("free-trees.png", picture("PNG")), alt_text=ALT)
+
+    with pytest.raises(PermanentProviderError) as refused:
+        publish(poster, png)
+
+    assert refused.value.code == "9004" and "JPEG" in str(refused.value)
 
 
 def test_a_revoked_token_is_permanent(meta: FakeMeta, card: SocialImage) -> None:
