@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('delivery', '0002_outbox_write_cost'),
+        ('delivery', '0003_whatsapp'),
     ]
 
     operations = [
