@@ -36,8 +36,12 @@ demo: install .env
 # The demo city: web server and task worker together; Ctrl-C stops both.
 # Demo sends go nowhere real: emails are written to var/sent-email/, texts are printed (numbers masked),
 # social posts to networks without an account are written to var/social/.
+# The demo's made-up accounts and webhook secrets, for /staff/demo/resident-message/ (never real ones).
+DEMO_NETWORKS := DEMO_RESIDENT_MESSAGES=1 TWILIO_AUTH_TOKEN=demo-twilio-token META_APP_SECRET=demo-meta-secret \
+	META_VERIFY_TOKEN=demo-verify-token FACEBOOK_PAGE_ID=100000000000001 INSTAGRAM_ACCOUNT_ID=17841400000000001 \
+	X_CONSUMER_SECRET=demo-x-secret X_USER_ID=1500000000000000001
 DEMO_ENV := DEBUG=1 EMAIL_BACKEND=django.core.mail.backends.filebased.EmailBackend EMAIL_FILE_PATH=var/sent-email \
-	SOCIAL_FILE_DIR=var/social
+	SOCIAL_FILE_DIR=var/social $(DEMO_NETWORKS)
 
 run: demo
 	@echo "civicloop demo city: http://$(HOST):$(PORT)/  (staff console: http://$(HOST):$(PORT)/staff/)"

@@ -340,6 +340,8 @@ X_BEARER_TOKEN = os.environ.get("X_BEARER_TOKEN", "")
 SOCIAL_LANGUAGE = os.environ.get("SOCIAL_LANGUAGE", "en")
 # The demo's stand-in for unconfigured networks: their posts are written here as JSON files (make run).
 SOCIAL_FILE_DIR = os.environ.get("SOCIAL_FILE_DIR", "")
+# The demo's staff page that sends residents' messages as each network would (make run sets it).
+DEMO_RESIDENT_MESSAGES = os.environ.get("DEMO_RESIDENT_MESSAGES", "") == "1"
 # The assistant (texts and /assistant/): a conversation idle this long forgets the step it was at.
 ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
 # How often the worker asks the city's social accounts for new replies and mentions (the staff inbox).

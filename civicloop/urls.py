@@ -13,6 +13,7 @@ urlpatterns = [
     path("metrics", metrics, name="metrics"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("staff/admin/", admin.site.urls),
+    path("staff/demo/", include("civicloop.demo.urls")),  # 404 outside the demo city
     path("staff/", include("civicloop.accounts.urls")),
     path("open311/", include("civicloop.servicerequests.open311_urls")),
     path("api/v1/", api_v1.urls),

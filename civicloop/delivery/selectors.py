@@ -70,3 +70,15 @@ def social_post_by_remote_id(*, network: str, remote_id: str) -> SocialPost | No
 def announcement_social_posts(*, announcement_id: int) -> list[SocialPost]:
     """The announcement's post on each of the city's social networks, in the order they were queued."""
     return list(SocialPost.objects.filter(announcement_id=announcement_id).order_by("id"))
+
+
+def social_post_latest_remote_id(network: str) -> str:
+    """The id on `network` of the city's latest post there ("" when it has posted nothing yet)."""
+    latest = (
+        SocialPost.objects.filter(network=network, status=SocialPost.Status.POSTED)
+        .exclude(remote_id="")
+        .order_by("-posted_at", "-id")
+        .values_list("remote_id", flat=True)
+        .first()
+    )
+    return latest or ""
