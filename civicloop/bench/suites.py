@@ -117,6 +117,38 @@ def suites_add(parser: CommandParser) -> None:
     sms.add_argument(
         "--threads", type=int, default=1, help="The app's threads per worker (granian: blocking threads)."
     )
+    inbox = suites.add_parser(
+        "inbox",
+        help="Serve the app with granian and drive signed Meta, X and Twilio webhook events (residents' "
+        "comments, messages, mentions, texts) and /healthz; then fill the staff inbox and time its list "
+        "and a filtered view in-process; prints one JSON line.",
+    )
+    inbox.add_argument(
+        "--events", type=int, default=100_000, help="Timed events, retries aside (default 100000)."
+    )
+    inbox.add_argument("--connections", type=int, default=64, help="Concurrent connections.")
+    inbox.add_argument(
+        "--warmup", type=int, default=2000, help="Untimed events first (default 2000); 0 to skip."
+    )
+    inbox.add_argument(
+        "--healthz-seconds", type=int, default=10, help="Seconds of /healthz load, for the ratio."
+    )
+    inbox.add_argument(
+        "--conversations", type=int, default=200_000, help="Conversations in the inbox (default 200000)."
+    )
+    inbox.add_argument(
+        "--messages", type=int, default=1_000_000, help="Messages in those conversations (default 1000000)."
+    )
+    inbox.add_argument("--repeat", type=int, default=30, help="Timed requests per inbox page (default 30).")
+    inbox.add_argument(
+        "--server", choices=SERVERS, default="granian", help="The production server (default granian)."
+    )
+    inbox.add_argument(
+        "--workers", type=int, default=os.cpu_count() or 1, help="Server processes (default: CPUs)."
+    )
+    inbox.add_argument(
+        "--threads", type=int, default=1, help="The app's threads per worker (granian: blocking threads)."
+    )
     forums = suites.add_parser(
         "forums",
         help="Load N ideas and M comments, time a question page and idea pages in-process "

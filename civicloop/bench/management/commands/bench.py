@@ -40,6 +40,8 @@ class Command(BaseCommand):
             self.run_forums(options)
         elif options["suite"] == "sms":
             self.run_sms(options)
+        elif options["suite"] == "inbox":
+            self.run_inbox(options)
         elif options["suite"] == "opinions":
             self.run_opinions(options)
         elif options["suite"] == "opendata":
@@ -150,6 +152,47 @@ class Command(BaseCommand):
                     warmup=max(options["warmup"], 0),
                     healthz_seconds=options["healthz_seconds"],
                     faq_queries=options["faq_queries"],
+                    workers=options["workers"],
+                    threads=options["threads"],
+                    server_name=options["server"],
+                )
+            except BenchServerError as error:
+                raise CommandError(str(error)) from error
+            result |= machine_facts()
+        result["load_average_before"] = round(load_average, 2)
+        self.stdout.write(json.dumps(result))
+
+    def run_inbox(self, options: dict[str, Any]) -> None:
+        import json
+
+        from civicloop.assistant.bench.inbox_run import run_inbox
+        from civicloop.core.loadtest import BenchServerError
+
+        for name in (
+            "events",
+            "connections",
+            "healthz_seconds",
+            "conversations",
+            "repeat",
+            "workers",
+            "threads",
+        ):
+            if options[name] < 1:
+                raise CommandError(f"--{name.replace('_', '-')} must be at least 1.")
+        if options["messages"] < options["conversations"]:
+            raise CommandError("--messages must be at least --conversations (one message each).")
+        warnings.filterwarnings("ignore", message="No directory at")
+        load_average = os.getloadavg()[0]
+        with override_settings(DEBUG=False), sigterm_as_interrupt(), throwaway_database(options["verbosity"]):
+            try:
+                result = run_inbox(
+                    events=options["events"],
+                    connections=options["connections"],
+                    warmup=max(options["warmup"], 0),
+                    healthz_seconds=options["healthz_seconds"],
+                    conversations=options["conversations"],
+                    messages=options["messages"],
+                    repeat=options["repeat"],
                     workers=options["workers"],
                     threads=options["threads"],
                     server_name=options["server"],
