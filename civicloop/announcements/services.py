@@ -3,7 +3,6 @@
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -22,6 +21,7 @@ from civicloop.announcements.models import (
     Kind,
     Status,
 )
+from civicloop.announcements.publishing import published_on_commit
 from civicloop.core.errors import DomainError
 from civicloop.core.text import markdown_to_safe_html
 from civicloop.places.models import CommunityArea
@@ -222,7 +222,7 @@ def announcement_publish(
     announcement.publish_at = None
     announcement.save(update_fields=["status", "published_at", "publish_at", "updated_at"])
     if deliver:
-        _deliver_on_commit([announcement.pk])
+        published_on_commit([announcement.pk])
     return announcement
 
 
@@ -279,16 +279,8 @@ def announcements_publish_due(*, now: datetime | None = None) -> list[int]:
     Announcement.objects.filter(id__in=due_ids).update(
         status=Status.PUBLISHED, published_at=F("publish_at"), publish_at=None, updated_at=moment
     )
-    _deliver_on_commit(due_ids)
+    published_on_commit(due_ids)
     return due_ids
-
-
-def _deliver_on_commit(announcement_ids: list[int]) -> None:
-    """Publishing means delivering: once committed, the outbox fans each announcement out."""
-    from civicloop.delivery.services import announcement_delivery_start
-
-    for announcement_id in announcement_ids:
-        transaction.on_commit(partial(announcement_delivery_start, announcement_id=announcement_id))
 
 
 class ComposeAction:
