@@ -2,7 +2,9 @@
 (as Decidim's "reportable"), so that moderation imports no content app.
 
 Engage registers ideas and comments (`Reportable`) and the supports on its questions
-(`QuestionSupports`, for the looks for bursts and coordinated supports) from its AppConfig.ready().
+(`QuestionSupports`, for the looks for bursts and coordinated supports) from its AppConfig.ready();
+deliberation registers the votes in its conversations (`ConversationVotes`, for the look for
+coordinated voting and a moderator's exclusion of a group's votes) from its own.
 A new kind of content is moderated the same way: it stores a `moderation_state` (one of the states
 below), `held_reasons`, `civility_score` and `author_id`, and registers a `Reportable`.
 """
@@ -73,8 +75,31 @@ class QuestionSupports:
     bursts_flag: Callable[[list[int]], list[Any]]
 
 
+@dataclass(frozen=True)
+class ConversationVotes:
+    """The votes in a content app's conversations, for the look for coordinated voting."""
+
+    # The conversations with these numbers, or (None) every open one; by number.
+    conversations: Callable[[list[int] | None], Iterable[Any]]
+    # Residents' seats in the conversation (not staff's) not matching `exclude` (an expression on the
+    # seat's `resident_id`), as (seat id, resident id, account created_at, joined at) rows by seat id.
+    participants: Callable[[Any, Any], list[tuple[int, int, datetime, datetime]]]
+    # Residents' votes in the conversation as (seat id, statement id, value) rows, value -1, 0 or 1.
+    votes: Callable[[Any], list[tuple[int, int, int]]]
+    # The conversation's statements with these ids: their public numbers, by id.
+    statement_numbers: Callable[[Any, list[int]], dict[int, str]]
+    # The texts of the conversation's statements with these public numbers, by number.
+    statement_texts: Callable[[int, list[str]], dict[str, str]]
+    # What each vote value is called (-1, 0, 1), in the active language.
+    vote_labels: Callable[[], dict[int, str]]
+    # Leave these residents' votes in the conversation out of its analysis (True) or put them back
+    # (False) at `now`; asks for a new analysis on commit. How many seats changed.
+    exclusion_set: Callable[[int, list[int], bool, datetime], int]
+
+
 _reportables: dict[str, Reportable] = {}
 _question_supports: list[QuestionSupports] = []
+_conversation_votes: list[ConversationVotes] = []
 
 
 def reportable_register(reportable: Reportable) -> None:
@@ -103,3 +128,13 @@ def question_supports() -> QuestionSupports:
     if not _question_supports:
         raise LookupError("No app registered the supports on its questions with moderation.")
     return _question_supports[0]
+
+
+def conversation_votes_register(votes: ConversationVotes) -> None:
+    _conversation_votes[:] = [votes]
+
+
+def conversation_votes() -> ConversationVotes:
+    if not _conversation_votes:
+        raise LookupError("No app registered the votes in its conversations with moderation.")
+    return _conversation_votes[0]

@@ -8,7 +8,6 @@ from django.db.models import Count, Q, QuerySet
 
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask
-from civicloop.deliberation.models import Statement, Vote
 from civicloop.moderation.models import (
     AuditEvent,
     CoordinatedVotingCase,
@@ -16,7 +15,13 @@ from civicloop.moderation.models import (
     ModerationCase,
     Report,
 )
-from civicloop.moderation.reportables import HIDDEN, REMOVED, question_supports, reportables
+from civicloop.moderation.reportables import (
+    HIDDEN,
+    REMOVED,
+    conversation_votes,
+    question_supports,
+    reportables,
+)
 
 QUEUES = ("all", "urgent", "appeals", "decided")
 PENDING = [ModerationCase.State.OPEN, ModerationCase.State.APPEALED]
@@ -83,12 +88,9 @@ def coordinated_case_file(case_id: int) -> CoordinatedCaseFile:
     raw = case.evidence.get("pattern", [])
     pattern: list[tuple[str, str]] = []
     if case.conversation_id is not None:
-        texts = dict(
-            Statement.objects.filter(
-                conversation_id=case.conversation_id, external_id__in=[str(item[0]) for item in raw]
-            ).values_list("external_id", "text")
-        )
-        votes = {value: str(label) for value, label in Vote.Value.choices}
+        votes_of = conversation_votes()
+        texts = votes_of.statement_texts(case.conversation_id, [str(item[0]) for item in raw])
+        votes = votes_of.vote_labels()
         pattern = [(texts.get(str(item[0]), str(item[0])), votes.get(int(item[1]), "")) for item in raw]
     else:
         titles = question_supports().titles([int(item[0]) for item in raw])

@@ -11,9 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.core.errors import DomainError
-from civicloop.deliberation.services import conversation_votes_exclusion_set
 from civicloop.moderation.models import AuditEvent, CoordinatedVotingCase
-from civicloop.moderation.reportables import question_supports
+from civicloop.moderation.reportables import conversation_votes, question_supports
 
 
 class CoordinatedCaseAlreadyDecided(DomainError):
@@ -40,9 +39,7 @@ def _decide(
         if excluded != was_excluded:
             ids = list(case.members.values_list("participant_id", flat=True))
             if case.conversation_id is not None:
-                conversation_votes_exclusion_set(
-                    conversation_id=case.conversation_id, resident_ids=ids, excluded=excluded, now=moment
-                )
+                conversation_votes().exclusion_set(case.conversation_id, ids, excluded, moment)
             elif case.question_id is not None:
                 question_supports().recount(case.question_id, ids)  # engage's support counts
         AuditEvent.objects.create(

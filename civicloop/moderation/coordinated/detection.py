@@ -13,7 +13,6 @@ from django.db import transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
-from civicloop.deliberation.models import Conversation, ConversationParticipant, Vote
 from civicloop.moderation.coordinated.evidence import _evidence, _fingerprint, _Found
 from civicloop.moderation.coordinated.similarity import (
     created_together,
@@ -22,7 +21,7 @@ from civicloop.moderation.coordinated.similarity import (
     shared_network,
 )
 from civicloop.moderation.models import AuditEvent, CoordinatedVotingCase, CoordinatedVotingMember
-from civicloop.moderation.reportables import question_supports
+from civicloop.moderation.reportables import conversation_votes, question_supports
 
 NEW_ACCOUNT = timedelta(days=7)  # an account this young at its first vote or support is "new"
 MIN_ACCOUNTS = 5
@@ -126,25 +125,16 @@ def _new(created: np.ndarray, first_at: np.ndarray) -> np.ndarray:
 
 
 def conversation_coordinated_flag(
-    conversation: Conversation, *, now: datetime | None = None
+    conversation: Any, *, now: datetime | None = None
 ) -> list[CoordinatedVotingCase]:
     """Look for coordinated voting among the conversation's new accounts; open a case per group found
     (idempotent: accounts already in a case of this conversation are not looked at again)."""
     moment = now or timezone.now()
-    people = list(
-        ConversationParticipant.objects.filter(
-            conversation=conversation, resident__isnull=False, resident__user__isnull=True
-        )
-        .exclude(
-            Exists(
-                CoordinatedVotingMember.objects.filter(
-                    case__conversation=conversation, participant_id=OuterRef("resident_id")
-                )
-            )
-        )
-        .order_by("id")
-        .values_list("id", "resident_id", "resident__created_at", "created_at")
+    votes_of = conversation_votes()
+    in_case = CoordinatedVotingMember.objects.filter(
+        case__conversation=conversation, participant_id=OuterRef("resident_id")
     )
+    people = votes_of.participants(conversation, Exists(in_case))
     if len(people) < _setting("ACCOUNTS", MIN_ACCOUNTS):
         return []
     p_ids = np.array([p[0] for p in people], dtype=np.int64)
@@ -155,12 +145,7 @@ def conversation_coordinated_flag(
     if int(new.sum()) < _setting("ACCOUNTS", MIN_ACCOUNTS):
         return []
     p_ids, residents, created, joined = p_ids[new], residents[new], created[new], joined[new]
-    votes = np.array(
-        Vote.objects.filter(conversation=conversation, participant__resident__isnull=False)
-        .order_by()
-        .values_list("participant_id", "statement_id", "value"),
-        dtype=np.int64,
-    ).reshape(-1, 3)
+    votes = np.array(votes_of.votes(conversation), dtype=np.int64).reshape(-1, 3)
     rows = np.searchsorted(p_ids, votes[:, 0])
     ours = (rows < p_ids.size) & (p_ids[np.minimum(rows, p_ids.size - 1)] == votes[:, 0])
     statements, columns = np.unique(votes[ours, 1], return_inverse=True)
@@ -180,9 +165,7 @@ def conversation_coordinated_flag(
     )
     if not found:
         return []
-    numbers = dict(
-        conversation.statements.filter(pk__in=statements.tolist()).values_list("pk", "external_id")
-    )
+    numbers = votes_of.statement_numbers(conversation, statements.tolist())
     opened = []
     for group in found:
         pattern = [
@@ -252,13 +235,13 @@ def coordinated_voting_flag(
     or when a moderator asks."""
     moment = now or timezone.now()
     if conversation_ids is None and question_ids is None:
-        conversations = Conversation.objects.filter(status=Conversation.Status.OPEN)
+        conversations = conversation_votes().conversations(None)
         questions = question_supports().recent(moment, moment - RECENT_QUESTIONS)
     else:
-        conversations = Conversation.objects.filter(pk__in=conversation_ids or [])
+        conversations = conversation_votes().conversations(conversation_ids or [])
         questions = question_supports().questions(question_ids or [])
     opened: list[CoordinatedVotingCase] = []
-    for conversation in conversations.order_by("id"):
+    for conversation in conversations:
         opened += conversation_coordinated_flag(conversation, now=moment)
     for question in questions:
         opened += question_coordinated_flag(question, now=moment)

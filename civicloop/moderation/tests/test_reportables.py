@@ -13,6 +13,22 @@ def test_engage_registers_ideas_then_comments_and_the_supports_on_its_questions(
     assert reportables.question_supports() is not None
 
 
+def test_deliberation_registers_the_votes_in_its_conversations():
+    from civicloop.deliberation.reportables import VOTES
+
+    assert reportables.conversation_votes() is VOTES
+
+
+@pytest.mark.django_db
+def test_looking_for_coordinated_voting_with_nobody_registering_votes_is_refused(monkeypatch):
+    from civicloop.moderation.coordinated import coordinated_voting_flag
+
+    monkeypatch.setattr(reportables, "_conversation_votes", [])
+
+    with pytest.raises(LookupError):
+        coordinated_voting_flag(conversation_ids=[1])
+
+
 def test_content_of_a_kind_nobody_registered_is_refused():
     with pytest.raises(LookupError):
         reportables.reportable_for(Report())
