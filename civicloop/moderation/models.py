@@ -1,8 +1,9 @@
 """Moderation: cases in the queue, residents' reports, moderators' decisions, appeals and the audit log.
 
-Nothing here is ever deleted, and nothing here deletes content: a decision only changes an idea's or a
-comment's `moderation_state`. Each `Decision` keeps the text as it was and the check's verdict, so the
-civility check can be retrained from what moderators decided.
+Nothing here is ever deleted, and nothing here deletes content: a decision only changes the item's
+`moderation_state` (an idea's, a comment's: any kind registered in reportables.py). Each `Decision`
+keeps the text as it was and the check's verdict, so the civility check can be retrained from what
+moderators decided.
 """
 
 from django.conf import settings
@@ -41,7 +42,12 @@ class ModerationCase(models.Model):
         APPEALED = "appealed", _("Appealed: waiting for a moderator")
         CLOSED = "closed", _("Closed")
 
-    idea = models.ForeignKey("engage.Idea", on_delete=models.PROTECT, related_name="+")
+    # The item: its kind as registered with moderation (reportables.Reportable.kind: "idea", "comment")
+    # and its number; a new kind of content needs no column here.
+    kind = models.CharField(max_length=30)
+    content_id = models.PositiveBigIntegerField()
+    # Engage's own columns for its items (its Reportable.case_fields fills them), for its pages' joins.
+    idea = models.ForeignKey("engage.Idea", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     # Set for a comment's case (the idea is then the comment's idea).
     comment = models.ForeignKey(
         "engage.Comment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
@@ -60,17 +66,15 @@ class ModerationCase(models.Model):
 
     class Meta:
         ordering = ["-urgent", "opened_at", "id"]
-        indexes = [models.Index(fields=["state", "-urgent", "opened_at"], name="moderation_case_queue_idx")]
+        indexes = [
+            models.Index(fields=["state", "-urgent", "opened_at"], name="moderation_case_queue_idx"),
+            models.Index(fields=["kind", "content_id"], name="moderation_case_item_idx"),
+        ]
         constraints = [
             models.UniqueConstraint(
-                fields=["idea"],
-                condition=Q(comment__isnull=True, state__in=["open", "appealed"]),
-                name="moderation_one_pending_case_per_idea",
-            ),
-            models.UniqueConstraint(
-                fields=["comment"],
-                condition=Q(comment__isnull=False, state__in=["open", "appealed"]),
-                name="moderation_one_pending_case_per_comment",
+                fields=["kind", "content_id"],
+                condition=Q(state__in=["open", "appealed"]),
+                name="moderation_one_pending_case_per_item",
             ),
             models.CheckConstraint(
                 condition=Q(source__in=["check", "report", "burst"])
@@ -84,7 +88,7 @@ class ModerationCase(models.Model):
 
     @property
     def is_comment(self) -> bool:
-        return self.comment_id is not None
+        return self.kind == "comment"
 
     @property
     def pending(self) -> bool:
@@ -95,7 +99,10 @@ class Report(models.Model):
     """A person's report of an idea or a comment, with a reason; once per person and item."""
 
     case = models.ForeignKey(ModerationCase, on_delete=models.PROTECT, related_name="reports")
-    idea = models.ForeignKey("engage.Idea", on_delete=models.PROTECT, related_name="+")
+    # The item, as on its case.
+    kind = models.CharField(max_length=30)
+    content_id = models.PositiveBigIntegerField()
+    idea = models.ForeignKey("engage.Idea", null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     comment = models.ForeignKey(
         "engage.Comment", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -108,14 +115,7 @@ class Report(models.Model):
         ordering = ["created_at", "id"]
         constraints = [
             models.UniqueConstraint(
-                fields=["reporter", "idea"],
-                condition=Q(comment__isnull=True),
-                name="moderation_report_idea_once_per_person",
-            ),
-            models.UniqueConstraint(
-                fields=["reporter", "comment"],
-                condition=Q(comment__isnull=False),
-                name="moderation_report_comment_once_per_person",
+                fields=["reporter", "kind", "content_id"], name="moderation_report_once_per_person"
             ),
         ]
 

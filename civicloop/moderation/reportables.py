@@ -6,7 +6,9 @@ Engage registers ideas and comments (`Reportable`) and the supports on its quest
 deliberation registers the votes in its conversations (`ConversationVotes`, for the look for
 coordinated voting and a moderator's exclusion of a group's votes) from its own.
 A new kind of content is moderated the same way: it stores a `moderation_state` (one of the states
-below), `held_reasons`, `civility_score` and `author_id`, and registers a `Reportable`.
+below), `held_reasons`, `civility_score` and `author_id` (a resident, `engage.Participant`), and
+registers a `Reportable`. It needs no moderation migration: a case and a report point at their item by
+(`kind`, `content_id`), and moderation finds the item through this registry.
 """
 
 from __future__ import annotations
@@ -30,10 +32,11 @@ TITLE_MAX = 150  # a moderator's edit of a title
 class Reportable:
     """One kind of content moderation works on; every callable takes the content item first."""
 
-    # Also the name of the moderation case's (and report's) column that points at it: "idea", "comment".
+    # Stored in the case's (and report's) `kind`, next to the item's number: "idea", "comment".
     kind: str
     model: type[Any]
-    # The case's (and report's) columns for the item, e.g. {"idea_id": 4, "comment_id": None}.
+    # Other columns of the case (and report) the app fills for its own pages' joins, e.g. engage's
+    # {"idea_id": 4, "comment_id": None}; {} for a kind with none.
     case_fields: Callable[[Any], dict[str, Any]]
     # (title, body) as published; the title is "" for a kind without one.
     text: Callable[[Any], tuple[str, str]]
@@ -118,6 +121,14 @@ def reportable_for(content: Any) -> Reportable:
         if reportable.model is model:
             return reportable
     raise LookupError(f"{model.__name__} is not registered with moderation as reportable.")
+
+
+def reportable_of_kind(kind: str) -> Reportable:
+    """The kind a case or report names in its `kind` column."""
+    try:
+        return _reportables[kind]
+    except KeyError:
+        raise LookupError(f"No app registered {kind!r} content with moderation.") from None
 
 
 def question_supports_register(supports: QuestionSupports) -> None:

@@ -20,6 +20,7 @@ from civicloop.moderation.reportables import (
     REMOVED,
     conversation_votes,
     question_supports,
+    reportable_of_kind,
     reportables,
 )
 
@@ -135,7 +136,7 @@ def case_file(case_id: int) -> CaseFile:
     )
     if case is None:
         raise NotFound("No such case.")
-    content: Any = case.comment if case.comment is not None else case.idea
+    content: Any = reportable_of_kind(case.kind).model.objects.get(pk=case.content_id)
     return CaseFile(
         case=case,
         content=content,
@@ -173,17 +174,15 @@ EXPORT_HEADER = [
 ]
 
 
-def _last_decisions(kind_field: str, ids: list[int]) -> dict[int, Decision]:
+def _last_decisions(kind: str, ids: list[int]) -> dict[int, Decision]:
     decisions = (
-        Decision.objects.filter(**{f"case__{kind_field}__in": ids})
+        Decision.objects.filter(case__kind=kind, case__content_id__in=ids)
         .select_related("case", "moderator")
         .order_by("created_at", "id")
     )
-    if kind_field == "idea":
-        decisions = decisions.filter(case__comment__isnull=True)
     last: dict[int, Decision] = {}
     for decision in decisions:
-        last[getattr(decision.case, f"{kind_field}_id")] = decision
+        last[decision.case.content_id] = decision
     return last
 
 

@@ -23,6 +23,7 @@ from civicloop.core.errors import NotFound
 from civicloop.moderation import selectors, services
 from civicloop.moderation.forms import DecisionForm
 from civicloop.moderation.models import CoordinatedVotingCase, ModerationCase, ReasonCode
+from civicloop.moderation.reportables import reportable_of_kind
 from civicloop.moderation.services import DecisionInput
 
 PAGE_SIZE = 50
@@ -68,11 +69,12 @@ def _case_page(request: HttpRequest, case_id: int, *, form: DecisionForm | None 
     except NotFound as error:
         raise Http404(error.message) from error
     is_comment = file.case.comment_id is not None
+    has_title = reportable_of_kind(file.case.kind).has_title
     if form is None and file.stage:
         initial = {"stage": file.stage, "body": file.content.body}
-        if not is_comment:
+        if has_title:
             initial["title"] = file.content.title  # type: ignore[union-attr]
-        form = DecisionForm(initial=initial, is_comment=is_comment)
+        form = DecisionForm(initial=initial, is_comment=not has_title)
     context = {
         "file": file,
         "case": file.case,
@@ -102,7 +104,7 @@ def moderation_case(request: HttpRequest, case_id: int) -> HttpResponse:
     case = ModerationCase.objects.filter(pk=case_id).first()
     if case is None:
         raise Http404("No such case.")
-    form = DecisionForm(request.POST, is_comment=case.comment_id is not None)
+    form = DecisionForm(request.POST, is_comment=not reportable_of_kind(case.kind).has_title)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -26,11 +26,7 @@ def appeal_create(*, case_id: int, author: Any, text: str, now: datetime | None 
         raise ModerationInvalid(
             _("Keep it under %(limit)d characters.") % {"limit": APPEAL_MAX}, field="text"
         )
-    case = (
-        ModerationCase.objects.select_for_update(of=("self",))
-        .select_related("idea", "comment")
-        .get(pk=case_id)
-    )
+    case = ModerationCase.objects.select_for_update().get(pk=case_id)
     if case_content(case).author_id != author.pk:
         raise ModerationRefused(_("Only the author can appeal a decision about their post."))
     if Appeal.objects.filter(case=case).exists():

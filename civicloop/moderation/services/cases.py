@@ -7,7 +7,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from civicloop.moderation.models import AuditEvent, ModerationCase
-from civicloop.moderation.reportables import reportable_for
+from civicloop.moderation.reportables import reportable_for, reportable_of_kind
 from civicloop.moderation.services.audit import _audit
 
 URGENT_REASONS = {"threat"}
@@ -17,13 +17,15 @@ URGENT_REASONS = {"threat"}
 Content = Any
 
 
-def case_content(case: ModerationCase) -> Content:
-    return case.comment if case.comment_id is not None else case.idea  # type: ignore[return-value]
+def case_content(case: ModerationCase, *, for_update: bool = False) -> Content:
+    """The case's item, found through the app that registered its kind."""
+    items = reportable_of_kind(case.kind).model.objects
+    return (items.select_for_update() if for_update else items).get(pk=case.content_id)
 
 
 def _key(content: Content) -> dict[str, Any]:
-    # A None column filters as IS NULL: an idea's own case has no comment.
-    return reportable_for(content).case_fields(content)
+    """The columns naming the item in a case or report: (kind, content_id)."""
+    return {"kind": reportable_for(content).kind, "content_id": content.pk}
 
 
 def _pending_case(content: Content) -> ModerationCase | None:
@@ -34,6 +36,11 @@ def _pending_case(content: Content) -> ModerationCase | None:
     )
 
 
+def _item_fields(content: Content) -> dict[str, Any]:
+    """A new case's or report's item columns, with those its kind's app fills for its own pages."""
+    return reportable_for(content).case_fields(content) | _key(content)
+
+
 def _case_open(
     content: Content, *, source: str, moment: datetime, **fields: Any
 ) -> tuple[ModerationCase, bool]:
@@ -41,10 +48,11 @@ def _case_open(
     case = _pending_case(content)
     if case is not None:
         return case, False
-    key = _key(content)
     try:
         with transaction.atomic():
-            case = ModerationCase.objects.create(**key, source=source, opened_at=moment, **fields)
+            case = ModerationCase.objects.create(
+                **_item_fields(content), source=source, opened_at=moment, **fields
+            )
     except IntegrityError:  # someone opened it at the same moment
         existing = _pending_case(content)
         if existing is None:

@@ -60,17 +60,13 @@ def case_decide(
     """
     moment = now or timezone.now()
     with transaction.atomic():
-        case = (
-            ModerationCase.objects.select_for_update(of=("self",))
-            .select_related("idea", "comment")
-            .get(pk=case_id)
-        )
+        case = ModerationCase.objects.select_for_update().get(pk=case_id)
         expected = (
             ModerationCase.State.OPEN if stage == Decision.Stage.FIRST else ModerationCase.State.APPEALED
         )
         if case.state != expected:
             raise AlreadyDecided(_("This was decided already. Nothing was changed; here is the decision."))
-        content = type(case_content(case)).objects.select_for_update().get(pk=case_content(case).pk)
+        content = case_content(case, for_update=True)
         clean = _decision_clean(data, content)
         reportable = reportable_for(content)
         title_before, text_before = reportable.text(content)

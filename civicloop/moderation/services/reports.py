@@ -13,7 +13,14 @@ from civicloop.core.throttling import rate_limit_exceeded
 from civicloop.moderation.models import AuditEvent, ModerationCase, ReasonCode, Report
 from civicloop.moderation.reportables import HIDDEN, PUBLISHED
 from civicloop.moderation.services.audit import _audit
-from civicloop.moderation.services.cases import URGENT_REASONS, Content, _case_open, _key, _state_set
+from civicloop.moderation.services.cases import (
+    URGENT_REASONS,
+    Content,
+    _case_open,
+    _item_fields,
+    _key,
+    _state_set,
+)
 from civicloop.moderation.services.errors import ModerationInvalid, ModerationRefused, ReportLimitReached
 
 REPORT_NOTE_MAX = 500
@@ -64,7 +71,7 @@ def report_create(
             with transaction.atomic():
                 report = Report.objects.create(
                     case=case,
-                    **_key(content),
+                    **_item_fields(content),
                     reporter=reporter,
                     reason=reason,
                     note=note,
