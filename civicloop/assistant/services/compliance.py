@@ -20,6 +20,8 @@ from django.utils.translation import gettext as _
 from civicloop.assistant.models import Conversation
 from civicloop.assistant.services.conversations import conversation_stage
 from civicloop.delivery.models import Channel, Suppression
+from civicloop.subscriptions.models import ConsentRecord
+from civicloop.subscriptions.services import consent_by_number_record
 
 OPT_OUT_WORDS = {
     "en": {"STOP", "STOPALL", "UNSUBSCRIBE", "CANCEL", "END", "QUIT", "REVOKE", "OPTOUT"},
@@ -221,6 +223,24 @@ def _suppression_channel(conversation: Conversation) -> str:
     return Channel.WHATSAPP if conversation.channel == Conversation.Channel.WHATSAPP else Channel.SMS
 
 
+def _recorded(conversation: Conversation, reply: ComplianceReply) -> ComplianceReply:
+    """The opt-out or opt-in kept as consent evidence for the number's subscribers on this channel:
+    when, from where, and the words sent back."""
+    action = (
+        ConsentRecord.Action.UNSUBSCRIBE if reply.handled_as == "opt_out" else ConsentRecord.Action.SUBSCRIBE
+    )
+    channel = _suppression_channel(conversation)
+    consent_by_number_record(
+        kind=channel,
+        value=conversation.phone,
+        action=action,
+        source=f"{channel}-keyword",
+        text=reply.text,
+        language=reply.language,
+    )
+    return reply
+
+
 def compliance_handle(
     *, conversation: Conversation, body: str, now: datetime | None = None
 ) -> ComplianceReply | None:
@@ -245,11 +265,12 @@ def compliance_handle(
         # Confirmed once: a second STOP while opted out gets nothing.
         if not first:
             return ComplianceReply(handled_as="opt_out_repeat", text="", language=language)
-        return _reply("opt_out", language, _text(conversation, "opt_out"))
+        return _recorded(conversation, _reply("opt_out", language, _text(conversation, "opt_out")))
     opt_in_language = _language_of(word, OPT_IN_WORDS)
     if opt_in_language and opted_out:
         sms_opt_in(conversation=conversation)
-        return _reply("opt_in", "es" if opt_in_language == "es" else current, _text(conversation, "opt_in"))
+        reply = _reply("opt_in", "es" if opt_in_language == "es" else current, _text(conversation, "opt_in"))
+        return _recorded(conversation, reply)
     if opted_out:
         if conversation.start_hint_sent_at is not None:
             return ComplianceReply(handled_as="while_opted_out", text="", language=current)

@@ -17,7 +17,7 @@ from civicloop.integrations.tests.fake_twilio import FakeTwilio
 from civicloop.servicerequests.models import ServiceRequest
 from civicloop.servicerequests.services import service_request_status_change
 from civicloop.servicerequests.tests.conftest import catalogue  # noqa: F401 (a fixture)
-from civicloop.subscriptions.models import ContactPoint
+from civicloop.subscriptions.models import ConsentRecord, ContactPoint
 
 pytestmark = pytest.mark.django_db
 
@@ -196,3 +196,23 @@ def test_staff_reply_on_whatsapp_inside_the_window_and_are_refused_outside_it(co
     assert "24 hours" in refused.content.decode()
     assert len(twilio.messages) == 1  # nothing more sent
     assert not AssistantMessage.objects.filter(body="¿Sigue ahí?").exists()
+
+
+def test_consent_is_kept_per_channel_with_the_words_and_where_it_came_from(catalogue, twilio):  # noqa: F811
+    file_a_pothole_on_whatsapp()
+    subscriber = ContactPoint.objects.get(kind="whatsapp", value=PHONE).subscriber
+
+    stopped = whatsapp("STOP")
+    started = whatsapp("START")
+
+    records = list(ConsentRecord.objects.filter(subscriber=subscriber).order_by("id"))
+    assert [(record.action, record.channel) for record in records] == [
+        ("subscribe", "whatsapp-311"),
+        ("unsubscribe", "whatsapp-keyword"),
+        ("subscribe", "whatsapp-keyword"),
+    ]
+    assert records[1].text == stopped and records[2].text == started
+    assert records[0].language == "es" and "ESTADO" in records[0].text  # the Spanish words they got
+    # a text STOP from the same number is the number's SMS consent, not its WhatsApp one
+    reply_of(text("STOP"))
+    assert ConsentRecord.objects.filter(channel__startswith="sms").count() == 0  # no SMS subscriber yet

@@ -6,7 +6,13 @@ One module per concern; everything callers use is here.
 """
 
 from civicloop.subscriptions.services.confirmation import subscription_confirm, subscription_confirm_by_text
-from civicloop.subscriptions.services.consent import CHANNEL_EMAIL_ONE_CLICK, CHANNEL_SMS, CHANNEL_WEB
+from civicloop.subscriptions.services.consent import (
+    CHANNEL_EMAIL_ONE_CLICK,
+    CHANNEL_SMS,
+    CHANNEL_WEB,
+    CHANNEL_WHATSAPP,
+    consent_by_number_record,
+)
 from civicloop.subscriptions.services.contact_points import contact_point_ensure, contact_point_heard_from
 from civicloop.subscriptions.services.preferences import (
     subscription_area_add_by_text,
@@ -20,6 +26,8 @@ __all__ = [
     "CHANNEL_EMAIL_ONE_CLICK",
     "CHANNEL_SMS",
     "CHANNEL_WEB",
+    "CHANNEL_WHATSAPP",
+    "consent_by_number_record",
     "contact_point_ensure",
     "contact_point_heard_from",
     "subscription_area_add_by_text",

@@ -9,13 +9,15 @@ from django.db import transaction
 from django.utils import translation
 from django.utils.translation import gettext as _
 
-from civicloop.assistant.models import Conversation
+from civicloop.assistant.models import PHONE_CHANNELS, Conversation
 from civicloop.assistant.services.intake.location import _web_form_link
 from civicloop.assistant.services.intake.progress import IntakeReply, _save
 from civicloop.assistant.services.intake.service_choice import _service_name
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.servicerequests.models import ServiceRequest
 from civicloop.servicerequests.services import RequestInput, service_request_create
+from civicloop.subscriptions.models import ConsentRecord
+from civicloop.subscriptions.services import consent_by_number_record
 
 # The requester follows on the channel they wrote from (WhatsApp's consent is not the number's SMS one).
 REQUEST_CHANNEL: dict[str, str] = {
@@ -72,13 +74,19 @@ def _file(conversation: Conversation, intake: dict[str, Any]) -> IntakeReply:
             "Thank you. Your 311 request number is %(number)s (%(service)s at %(place)s). "
             "Follow it at %(link)s"
         )
-    return IntakeReply(
-        text
-        % {
-            "number": request.public_id,
-            "service": _service_name(request.service),
-            "place": place["label"],
-            "link": tracking,
-        },
-        "intake_filed",
-    )
+    reply = text % {
+        "number": request.public_id,
+        "service": _service_name(request.service),
+        "place": place["label"],
+        "link": tracking,
+    }
+    if conversation.channel in PHONE_CHANNELS:  # they asked for its updates here: the words are the evidence
+        consent_by_number_record(
+            kind=conversation.channel,
+            value=conversation.phone,
+            action=ConsentRecord.Action.SUBSCRIBE,
+            source=f"{conversation.channel}-311",
+            text=reply,
+            language=translation.get_language() or "en",
+        )
+    return IntakeReply(reply, "intake_filed")
