@@ -19,11 +19,11 @@ from civicloop.integrations.social.base import (
     SocialReplyTarget,
 )
 from civicloop.integrations.social.bluesky import DEFAULT_PDS_URL, BlueskyPoster
-from civicloop.integrations.social.facebook import FacebookPagePoster
+from civicloop.integrations.social.facebook import FacebookPagePoster, FacebookPageReplies
 from civicloop.integrations.social.files import FileSocialPoster
 from civicloop.integrations.social.graph import DEFAULT_GRAPH_URL
 from civicloop.integrations.social.images import SocialImage, SocialImagePoster
-from civicloop.integrations.social.instagram import InstagramPoster
+from civicloop.integrations.social.instagram import InstagramPoster, InstagramReplies
 from civicloop.integrations.social.mastodon import MastodonPoster
 from civicloop.integrations.social.text import (
     BLUESKY_LIMIT,
@@ -37,7 +37,7 @@ from civicloop.integrations.social.text import (
     x_length,
 )
 from civicloop.integrations.social.x import DEFAULT_API_URL as DEFAULT_X_API_URL
-from civicloop.integrations.social.x import XPoster
+from civicloop.integrations.social.x import XPoster, XReplies
 
 # Every network the city can post to, in the order posts are queued, with its limit and how it counts.
 NETWORKS: dict[str, tuple[int, Callable[[str], int]]] = {
@@ -107,9 +107,29 @@ def social_inboxes() -> list[SocialInbox]:
     return list(_adapters())
 
 
+def _repliers() -> list[SocialInbox]:
+    """The accounts only answered from the inbox: what residents write there comes by webhook (and X's
+    mentions by `x_events`' poll), so `social_inboxes`, which the poll reads, leaves them out."""
+    repliers: list[SocialInbox] = []
+    graph_url = getattr(settings, "META_GRAPH_URL", "") or DEFAULT_GRAPH_URL
+    page_id = getattr(settings, "FACEBOOK_PAGE_ID", "")
+    page_token = getattr(settings, "FACEBOOK_PAGE_ACCESS_TOKEN", "")
+    if page_id and page_token:
+        repliers.append(FacebookPageReplies(page_id, page_token, graph_url))
+    instagram_id = getattr(settings, "INSTAGRAM_ACCOUNT_ID", "")
+    if instagram_id and page_token:
+        repliers.append(InstagramReplies(instagram_id, page_token, graph_url))
+    x_token = getattr(settings, "X_ACCESS_TOKEN", "")
+    x_user_id = getattr(settings, "X_USER_ID", "")
+    if x_token and x_user_id:
+        repliers.append(XReplies(x_token, x_user_id, getattr(settings, "X_API_URL", "") or DEFAULT_X_API_URL))
+    return repliers
+
+
 def social_inbox_for(network: str) -> SocialInbox | None:
-    """The configured account on `network` ("mastodon", "bluesky") for the inbox, or None."""
-    return next((inbox for inbox in social_inboxes() if inbox.network == network), None)
+    """The configured account on `network` the inbox answers from (Mastodon, Bluesky, Facebook, Instagram,
+    X), or None."""
+    return next((inbox for inbox in [*social_inboxes(), *_repliers()] if inbox.network == network), None)
 
 
 __all__ = [

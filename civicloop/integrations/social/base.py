@@ -96,6 +96,13 @@ class SocialReplyTarget:
     thread_root_id: str = ""
     thread_root_cid: str = ""
     visibility: str = ""
+    # Meta: "comment" or "message" (a private message, answered by a message to `recipient_id`).
+    kind: str = ""
+    recipient_id: str = ""
+    # A comment answered by one private message to its author, rather than publicly under it.
+    private: bool = False
+    # A message sent 24 hours to 7 days after the resident's last one: only a person may, tagged so.
+    human_agent: bool = False
 
 
 class SocialInbox(Protocol):

@@ -15,7 +15,7 @@ from typing import Any
 
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
 from civicloop.integrations.social.base import SocialPostResult
-from civicloop.integrations.social.graph import DEFAULT_GRAPH_URL, GraphClient
+from civicloop.integrations.social.graph import DEFAULT_GRAPH_URL, GraphClient, MetaReplies
 from civicloop.integrations.social.text import FACEBOOK_LIMIT, meta_length
 
 WEB_URL = "https://www.facebook.com"
@@ -111,3 +111,17 @@ def _same_message(item: Any, text: str) -> bool:
         and isinstance(item.get("id"), str)
         and str(item.get("message", "")).strip() == text.strip()
     )
+
+
+class FacebookPageReplies(MetaReplies):
+    """Answering residents from the Page: `POST /{comment-id}/comments` under a comment, and Messenger
+    messages `POST /{page-id}/messages` (`pages_manage_engagement`, `pages_messaging`)."""
+
+    network = "facebook"
+    limit = FACEBOOK_LIMIT
+    reply_edge = "comments"
+
+    def __init__(
+        self, page_id: str, page_access_token: str, graph_url: str = DEFAULT_GRAPH_URL, timeout: float = 10
+    ) -> None:
+        super().__init__(page_id, page_id, GraphClient(graph_url, page_access_token, timeout=timeout))

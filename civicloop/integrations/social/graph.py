@@ -10,6 +10,7 @@ Graph answers errors as `{"error": {"message", "type", "code", "error_subcode", 
 """
 
 import json
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import requests
@@ -18,10 +19,14 @@ from civicloop.integrations.errors import PermanentProviderError, ProviderError,
 from civicloop.integrations.social.base import (
     MAX_RETRY_AFTER_SECONDS,
     USER_AGENT,
+    SocialMentions,
+    SocialPostResult,
+    SocialReplyTarget,
     http_request,
     json_object,
     retry_after_seconds,
 )
+from civicloop.integrations.social.text import meta_length
 
 DEFAULT_GRAPH_URL = "https://graph.facebook.com/v21.0"
 RATE_LIMIT_CODES = frozenset({4, 9, 17, 32, 613, 80001})
@@ -131,3 +136,114 @@ def _error_body(response: requests.Response) -> dict[str, Any]:
         return {}
     error = body.get("error") if isinstance(body, dict) else None
     return error if isinstance(error, dict) else {}
+
+
+# A reply found under the comment since the reply was stored (less this slack) is the earlier attempt's.
+REPLY_LOOKBACK_SLACK = timedelta(minutes=5)
+REPLIES_PAGE = 100
+HUMAN_AGENT_TAG = "HUMAN_AGENT"
+
+
+class MetaReplies:
+    """Answering residents from the city's Page or Instagram account: a public reply under their comment,
+    a private reply to a comment (one message to its author, `recipient: {comment_id}`), or a message in
+    their private conversation (`recipient: {id}`, tagged HUMAN_AGENT after the first 24 hours).
+
+    Idempotency: Graph has no idempotency key. Before a public reply, the comment's replies are read
+    (one page of 100) and one the account wrote since the reply was stored with exactly this text is
+    returned as the earlier attempt. Messages cannot be read back the same way: a Graph error (throttling,
+    5xx) sends nothing, so retrying it sends once; only a message whose answer was lost (a timeout after
+    Graph took it) could be sent twice, and the inbox's stored reply (one per form) keeps that to a retry
+    staff ask for. Not polled for mentions: comments and messages come by webhook (`mentions` is empty).
+    """
+
+    network: str
+    limit: int
+    # The edge a public reply is posted to: Facebook "comments", Instagram "replies".
+    reply_edge: str
+
+    def __init__(self, account_id: str, messages_node: str, graph: GraphClient) -> None:
+        self.account_id = account_id
+        self.messages_node = messages_node
+        self._graph = graph
+
+    @property
+    def account(self) -> str:
+        return f"{self._graph.graph_url}#{self.account_id}"
+
+    def count(self, text: str) -> int:
+        return meta_length(text)
+
+    def reply_text(self, text: str, target: SocialReplyTarget) -> str:
+        return text  # Meta notifies the commenter of a reply under their comment; no @name needed
+
+    def mentions(self, *, since: str) -> SocialMentions:
+        return SocialMentions(mentions=[], position=since)
+
+    def comment_to_answer(self, target: SocialReplyTarget) -> str:
+        return target.remote_id
+
+    def reply(
+        self,
+        *,
+        text: str,
+        target: SocialReplyTarget,
+        idempotency_key: str,
+        created_at: datetime,
+        language: str = "en",
+    ) -> SocialPostResult:
+        """Answer `target` as its kind says; `idempotency_key` is not sent (see the class's docstring)."""
+        if target.kind == "message":
+            return self._message({"id": target.recipient_id}, text, human_agent=target.human_agent)
+        if target.private:
+            return self._message({"comment_id": target.remote_id}, text, human_agent=False)
+        comment = self.comment_to_answer(target)
+        earlier = self.earlier_reply(comment=comment, text=text, created_at=created_at)
+        if earlier is not None:
+            return earlier
+        what = f"{self.network} comment reply"
+        body = self._graph.post(f"{comment}/{self.reply_edge}", {"message": text}, what=what)
+        reply_id = body.get("id")
+        if not isinstance(reply_id, str) or not reply_id:
+            raise TransientProviderError(f"{what}: answer lacks an id", raw=str(body)[:500], code="garbage")
+        return SocialPostResult(remote_id=reply_id, remote_url="")
+
+    def earlier_reply(self, *, comment: str, text: str, created_at: datetime) -> SocialPostResult | None:
+        """The account's reply under `comment` with exactly `text`, made since `created_at` (less slack)."""
+        body = self._graph.get(
+            f"{comment}/{self.reply_edge}",
+            {"fields": "id,message,from,created_time,timestamp", "limit": str(REPLIES_PAGE)},
+            what=f"{self.network} comment replies",
+        )
+        since = created_at - REPLY_LOOKBACK_SLACK
+        items = body.get("data")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            author = item.get("from")
+            mine = isinstance(author, dict) and str(author.get("id", "")) == self.account_id
+            if mine and str(item.get("message", "")).strip() == text.strip() and _graph_time(item) >= since:
+                return SocialPostResult(remote_id=item["id"], remote_url="")
+        return None
+
+    def _message(self, recipient: dict[str, str], text: str, *, human_agent: bool) -> SocialPostResult:
+        what = f"{self.network} message"
+        data = {"recipient": json.dumps(recipient), "message": json.dumps({"text": text})}
+        if human_agent:
+            data.update(messaging_type="MESSAGE_TAG", tag=HUMAN_AGENT_TAG)
+        else:
+            data["messaging_type"] = "RESPONSE"
+        body = self._graph.post(f"{self.messages_node}/messages", data, what=what)
+        message_id = body.get("message_id")
+        if not isinstance(message_id, str) or not message_id:
+            raise TransientProviderError(f"{what}: answer lacks an id", raw=str(body)[:500], code="garbage")
+        return SocialPostResult(remote_id=message_id, remote_url="")
+
+
+def _graph_time(item: dict[str, Any]) -> datetime:
+    # Facebook says created_time, Instagram timestamp, both as 2026-04-01T15:00:00+0000.
+    try:
+        written = str(item.get("created_time") or item.get("timestamp"))
+        return datetime.strptime(written, "%Y-%m-%dT%H:%M:%S%z")
+    except ValueError:
+        return datetime.min.replace(tzinfo=UTC)  # unknown: never taken for the earlier attempt

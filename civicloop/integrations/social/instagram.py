@@ -17,8 +17,8 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from civicloop.integrations.errors import PermanentProviderError, TransientProviderError
-from civicloop.integrations.social.base import SocialPostResult
-from civicloop.integrations.social.graph import DEFAULT_GRAPH_URL, GraphClient
+from civicloop.integrations.social.base import SocialPostResult, SocialReplyTarget
+from civicloop.integrations.social.graph import DEFAULT_GRAPH_URL, GraphClient, MetaReplies
 from civicloop.integrations.social.images import SocialImage
 from civicloop.integrations.social.text import INSTAGRAM_LIMIT, meta_length
 
@@ -119,3 +119,21 @@ def _timestamp(item: dict[str, Any]) -> datetime:
         return datetime.strptime(str(item.get("timestamp")), "%Y-%m-%dT%H:%M:%S%z")
     except ValueError:
         return datetime.min.replace(tzinfo=UTC)  # unknown: never taken for the earlier attempt
+
+
+class InstagramReplies(MetaReplies):
+    """Answering residents from the Instagram account: `POST /{ig-comment-id}/replies`, which takes top-level
+    comments only (a reply to a reply goes under the top-level comment it is in), and messages through the
+    linked Page (`POST /me/messages` with the Page token: "me" is the Page)."""
+
+    network = "instagram"
+    limit = INSTAGRAM_LIMIT
+    reply_edge = "replies"
+
+    def __init__(
+        self, account_id: str, access_token: str, graph_url: str = DEFAULT_GRAPH_URL, timeout: float = 10
+    ) -> None:
+        super().__init__(account_id, "me", GraphClient(graph_url, access_token, timeout=timeout))
+
+    def comment_to_answer(self, target: SocialReplyTarget) -> str:
+        return target.thread_root_id or target.remote_id

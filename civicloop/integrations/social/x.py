@@ -21,7 +21,9 @@ import requests
 from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
 from civicloop.integrations.social.base import (
     USER_AGENT,
+    SocialMentions,
     SocialPostResult,
+    SocialReplyTarget,
     error_for_status,
     http_request,
     json_object,
@@ -166,3 +168,92 @@ def _x_error(response: requests.Response, *, what: str) -> ProviderError:
     if status == 403:
         return PermanentProviderError(message, raw=response.text, code="forbidden")
     return error_for_status(response, what=f"{what} ({detail})" if detail else what)
+
+
+class XReplies(XPoster):
+    """Answering residents on X: a post with `reply.in_reply_to_tweet_id` (X threads it and tells the
+    author; no @handle is needed in the text), within X's 280 weighted characters.
+
+    Idempotency as for posts: on X's duplicate refusal, and on an attempt made more than a minute after the
+    reply was stored (a retry), the account's posts since then are read and one replying to the same post
+    with exactly this text is returned. Not polled here: X mentions are read by `x_events`.
+    """
+
+    def reply_text(self, text: str, target: SocialReplyTarget) -> str:
+        return text
+
+    def mentions(self, *, since: str) -> SocialMentions:
+        return SocialMentions(mentions=[], position=since)
+
+    def reply(
+        self,
+        *,
+        text: str,
+        target: SocialReplyTarget,
+        idempotency_key: str,
+        created_at: datetime,
+        language: str = "en",
+    ) -> SocialPostResult:
+        if datetime.now(UTC) - created_at > RETRY_LOOKUP_AFTER:
+            earlier = self.earlier_reply(text=text, target=target, created_at=created_at)
+            if earlier is not None:
+                return earlier
+        what = "X reply"
+        response = http_request(
+            self._http,
+            "POST",
+            f"{self.api_url}/2/tweets",
+            timeout=self.timeout,
+            what=what,
+            headers=self._auth(),
+            json={"text": text, "reply": {"in_reply_to_tweet_id": target.remote_id}},
+        )
+        if response.status_code in (200, 201):
+            data = json_object(response, what=what).get("data")
+            post_id = data.get("id") if isinstance(data, dict) else None
+            if not isinstance(post_id, str) or not post_id:
+                raise TransientProviderError(f"{what}: answer lacks an id", raw=response.text, code="garbage")
+            return self._result(post_id)
+        error = _x_error(response, what=what)
+        if error.code == "duplicate":
+            earlier = self.earlier_reply(text=text, target=target, created_at=created_at)
+            if earlier is not None:
+                return earlier
+        raise error
+
+    def earlier_reply(
+        self, *, text: str, target: SocialReplyTarget, created_at: datetime
+    ) -> SocialPostResult | None:
+        """The account's post since `created_at` (less slack) replying to `target` with exactly `text`."""
+        what = "X posts"
+        start = (created_at - LOOKBACK_SLACK).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+        response = http_request(
+            self._http,
+            "GET",
+            f"{self.api_url}/2/users/{self.user_id}/tweets",
+            timeout=self.timeout,
+            what=what,
+            headers=self._auth(),
+            params={
+                "start_time": start,
+                "max_results": str(TWEETS_PAGE),
+                "tweet.fields": "created_at,referenced_tweets",
+            },
+        )
+        if response.status_code != 200:
+            raise _x_error(response, what=what)
+        items = json_object(response, what=what).get("data")
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                continue
+            if str(item.get("text", "")).strip() == text.strip() and _replies_to(item, target.remote_id):
+                return self._result(item["id"])
+        return None
+
+
+def _replies_to(item: dict[str, Any], post_id: str) -> bool:
+    referenced = item.get("referenced_tweets")
+    return any(
+        isinstance(ref, dict) and ref.get("type") == "replied_to" and ref.get("id") == post_id
+        for ref in (referenced if isinstance(referenced, list) else [])
+    )

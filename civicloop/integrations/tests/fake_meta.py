@@ -9,6 +9,17 @@ exercise the adapters for real:
   JPEG as unsupported, error 9004); `POST /{ig-user-id}/media_publish` (creation_id) → the media id, at most `daily_publish_limit`
   a day (error 9, subcode 2207042); `GET /{ig-user-id}/media` and `GET /{media-id}`.
 
+Replies (what the staff inbox sends): comments residents wrote are added with `add_comment`, and their
+last private message with `resident_wrote`.
+
+- `POST /{comment-id}/comments` (Facebook, form: message) and `POST /{ig-comment-id}/replies` (Instagram,
+  top-level comments only, else error 100) → `{"id"}`; `GET` on either lists the replies with `from`;
+  a deleted comment answers error 100 (subcode 33), as a comment that does not exist.
+- `POST /{page-id}/messages` and `POST /me/messages` (form: recipient, message as JSON, messaging_type,
+  tag) → `{"recipient_id", "message_id"}`: to `{"id"}` within 24 hours of the resident's last message, or
+  up to 7 days with `messaging_type=MESSAGE_TAG` and `tag=HUMAN_AGENT`; to `{"comment_id"}` once per
+  comment within 7 days of it; otherwise error 10, subcode 2018278, as Meta refuses outside the window.
+
 Paths carry the version (`/v21.0/...`) like Graph's; the access token is a Bearer header (or
 `access_token`). Errors have Graph's shape; failures injected with `fail_next` are Graph's too: throttling
 (code 32, with X-Business-Use-Case-Usage saying when access returns), a temporary error (code 2,
@@ -90,6 +101,46 @@ class Media:
         }
 
 
+@dataclass
+class Comment:
+    id: str
+    network: str  # "facebook" | "instagram"
+    author_id: str
+    created_time: datetime
+    parent_id: str = ""  # the top-level comment a reply is in
+    deleted: bool = False
+    private_replied: bool = False
+
+
+@dataclass
+class CommentReply:
+    id: str
+    comment_id: str
+    from_id: str
+    message: str
+    created_time: datetime
+
+    def json(self) -> dict[str, Any]:
+        written = self.created_time.strftime("%Y-%m-%dT%H:%M:%S+0000")
+        return {
+            "id": self.id,
+            "message": self.message,
+            "from": {"id": self.from_id},
+            "created_time": written,
+            "timestamp": written,
+        }
+
+
+@dataclass
+class SentMessage:
+    id: str
+    node: str
+    recipient: dict[str, str]
+    text: str
+    messaging_type: str
+    tag: str
+
+
 class FakeMeta(FakeApiServer):
     """One Facebook Page and the Instagram account linked to it, sharing the Page's access token."""
 
@@ -111,7 +162,28 @@ class FakeMeta(FakeApiServer):
         self.images: dict[str, bytes] = {}
         self.daily_publish_limit = 25
         self.regain_access_minutes = 7
+        self.comments: dict[str, Comment] = {}
+        self.replies: list[CommentReply] = []
+        self.messages: list[SentMessage] = []
+        self.last_message_from: dict[str, datetime] = {}
         self._ids = itertools.count(1)
+
+    def add_comment(
+        self,
+        comment_id: str,
+        *,
+        network: str = "facebook",
+        author_id: str = "7001",
+        created_time: datetime | None = None,
+        parent_id: str = "",
+    ) -> Comment:
+        comment = Comment(comment_id, network, author_id, created_time or datetime.now(UTC), parent_id)
+        self.comments[comment_id] = comment
+        return comment
+
+    def resident_wrote(self, sender_id: str, at: datetime | None = None) -> None:
+        """The resident's last private message to the Page or account, which the windows count from."""
+        self.last_message_from[sender_id] = at or datetime.now(UTC)
 
     @property
     def graph_url(self) -> str:
@@ -177,6 +249,10 @@ class FakeMeta(FakeApiServer):
                 return FakeReply(
                     200, {"data": [media.json() for media in reversed(self.media)], "paging": {}}
                 )
+        if len(parts) == 2 and parts[0] in (self.page_id, "me") and route == ("POST", "{node}", "messages"):
+            return self._send_message(parts[0], params)
+        if len(parts) == 2 and parts[0] in self.comments and parts[1] in ("comments", "replies"):
+            return self._comment_replies(request.method, self.comments[parts[0]], parts[1], params)
         if len(parts) == 1 and request.method == "GET":
             media = next((item for item in self.media if item.id == parts[0]), None)
             if media is not None:
@@ -257,3 +333,52 @@ class FakeMeta(FakeApiServer):
         )
         self.media.append(media)
         return FakeReply(200, {"id": media_id})
+
+    # ---------------------------------------------------------------------------------------- replies
+
+    def _comment_replies(self, method: str, comment: Comment, edge: str, params: dict[str, str]) -> FakeReply:
+        if comment.deleted or edge != ("comments" if comment.network == "facebook" else "replies"):
+            return graph_error(100, "Unsupported request - method type or object does not exist", subcode=33)
+        if method == "GET":
+            found = [reply.json() for reply in self.replies if reply.comment_id == comment.id]
+            return FakeReply(200, {"data": found[: int(params.get("limit") or 25)], "paging": {}})
+        if comment.parent_id:  # Instagram answers top-level comments only
+            return graph_error(100, "(#100) Replies to replies are not supported")
+        message = params.get("message", "")
+        if not message.strip():
+            return graph_error(100, "(#100) Missing message")
+        account = self.page_id if comment.network == "facebook" else self.instagram_id
+        reply = CommentReply(
+            str(next(self._ids) + 19_000_000), comment.id, account, message, datetime.now(UTC)
+        )
+        self.replies.append(reply)
+        return FakeReply(200, {"id": reply.id})
+
+    def _send_message(self, node: str, params: dict[str, str]) -> FakeReply:
+        try:
+            recipient = json.loads(params.get("recipient", ""))
+            text = json.loads(params.get("message", ""))["text"]
+        except (ValueError, KeyError, TypeError):
+            return graph_error(100, "(#100) Invalid parameter")
+        now = datetime.now(UTC)
+        outside = graph_error(
+            10, "(#10) This message is sent outside of allowed window.", subcode=2018278, status=400
+        )
+        messaging_type, tag = params.get("messaging_type", ""), params.get("tag", "")
+        if "comment_id" in recipient:
+            comment = self.comments.get(str(recipient["comment_id"]))
+            if comment is None or comment.deleted:
+                return graph_error(100, "(#100) Invalid comment_id", subcode=33)
+            if comment.private_replied or now - comment.created_time > timedelta(days=7):
+                return outside
+            comment.private_replied = True
+        else:
+            last = self.last_message_from.get(str(recipient.get("id", "")))
+            if last is None:
+                return graph_error(100, "(#100) No matching user found", subcode=2018001)
+            tagged = messaging_type == "MESSAGE_TAG" and tag == "HUMAN_AGENT"
+            if now - last >= (timedelta(days=7) if tagged else timedelta(hours=24)):
+                return outside
+        sent = SentMessage(f"m_{next(self._ids)}", node, recipient, text, messaging_type, tag)
+        self.messages.append(sent)
+        return FakeReply(200, {"recipient_id": str(recipient.get("id", "")), "message_id": sent.id})

@@ -3,7 +3,8 @@ adapter for real:
 
 - `POST /2/tweets` (JSON `{"text"}`, OAuth 2.0 user token as Bearer) → 201 `{"data": {"id", "text"}}`;
   text over 280 weighted characters → 400; the same text as one of the account's posts → 403
-  "duplicate content", as X answers.
+  "duplicate content", as X answers; with `reply: {"in_reply_to_tweet_id"}` it is a reply (read back in
+  `referenced_tweets` as "replied_to");
 - `GET /2/users/:id/tweets` with `start_time`, `max_results`, `tweet.fields` → newest first; links in the
   text come back rewritten to t.co, with `entities.urls[].expanded_url` keeping the address posted.
 - Rate limited (`fail_next("rate_limit")`): 429 with `x-rate-limit-reset` (a Unix time) as X sends it.
@@ -51,6 +52,7 @@ class Post:
     id: str
     text: str  # as posted
     created_at: datetime
+    in_reply_to: str = ""
 
     def json(self, fields: set[str]) -> dict[str, Any]:
         shown = self.text
@@ -62,6 +64,8 @@ class Post:
         item: dict[str, Any] = {"id": self.id, "text": shown, "edit_history_tweet_ids": [self.id]}
         if "created_at" in fields:
             item["created_at"] = self.created_at.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+        if "referenced_tweets" in fields and self.in_reply_to:
+            item["referenced_tweets"] = [{"type": "replied_to", "id": self.in_reply_to}]
         if "entities" in fields and urls:
             for entry in urls:
                 start = shown.index(entry["url"])
@@ -119,7 +123,9 @@ class FakeX(FakeApiServer):
             )
         if any(post.text == text for post in self.posts):
             return problem(403, "Forbidden", "You are not allowed to create a Tweet with duplicate content.")
-        post = Post(str(next(self._ids)), text, datetime.now(UTC))
+        reply = body.get("reply")
+        in_reply_to = str(reply.get("in_reply_to_tweet_id", "")) if isinstance(reply, dict) else ""
+        post = Post(str(next(self._ids)), text, datetime.now(UTC), in_reply_to)
         self.posts.append(post)
         return FakeReply(201, {"data": {"id": post.id, "text": post.json(set())["text"]}})
 
