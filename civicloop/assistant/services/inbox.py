@@ -8,12 +8,14 @@ again with the same key and text, which the provider treats as the same message.
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
+from civicloop.assistant.inbox_rules import COMMENT, latest_inbound, reply_rule
 from civicloop.assistant.models import SOCIAL_CHANNELS, AssistantMessage, Conversation
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.sms import sms_fit, sms_max_segments, sms_segments
@@ -86,31 +88,60 @@ def inbox_hand_back(*, conversation_id: int, staff: User) -> Conversation:
     return conversation
 
 
-def _latest_inbound(conversation: Conversation) -> AssistantMessage | None:
-    return (
-        AssistantMessage.objects.filter(conversation=conversation, direction=AssistantMessage.Direction.IN)
-        .order_by("-created_at", "-id")
-        .first()
-    )
-
-
-def _reply_target(message: AssistantMessage | None) -> SocialReplyTarget:
+def _reply_target(
+    message: AssistantMessage | None, conversation: Conversation, choices: dict[str, Any] | None = None
+) -> SocialReplyTarget:
+    """What the network needs to answer `message`; `choices`: the reply's own (stored on it), a private
+    reply to a comment and the HUMAN_AGENT tag."""
     if message is None or not message.remote_id:
         raise InboxReplyRefused(_("There is no post of the resident's to reply to yet."), field="body")
     meta = message.remote_meta or {}
+    parent = str(meta.get("parent_id") or "")
+    # A Meta comment's thread is its top-level comment: the one it answers, unless that is the post.
+    meta_root = parent if parent and parent != meta.get("post_id") else ""
     return SocialReplyTarget(
         remote_id=message.remote_id,
         author_handle=str(meta.get("handle", "")),
         cid=str(meta.get("cid", "")),
-        thread_root_id=str(meta.get("root_id", "")),
+        thread_root_id=str(meta.get("root_id", "") or meta_root),
         thread_root_cid=str(meta.get("root_cid", "")),
         visibility=str(meta.get("visibility", "")),
+        kind=str(meta.get("kind", "")),
+        recipient_id=conversation.remote_account_id,
+        private=bool((choices or {}).get("private")),
+        human_agent=bool((choices or {}).get("human_agent")),
     )
 
 
-def _prepared(conversation: Conversation, body: str) -> tuple[str, AssistantMessage | None]:
-    """The text to send and the message it answers; InboxReplyRefused when it cannot go as written."""
-    answered = _latest_inbound(conversation)
+def _social_choices(
+    conversation: Conversation, answered: AssistantMessage | None, *, privately: bool, moment: datetime
+) -> dict[str, Any]:
+    """The network's rules for this reply (inbox_rules), checked before anything is stored or sent: what
+    the reply must carry (the HUMAN_AGENT tag, a private reply); InboxReplyRefused when none may go."""
+    if answered is not None and (answered.remote_meta or {}).get("deleted_at"):
+        raise InboxReplyRefused(
+            _("The resident deleted this post: it can no longer be answered."), field="body"
+        )
+    rule = reply_rule(conversation, answered=answered, now=moment)
+    if rule.refusal:
+        raise InboxReplyRefused(rule.refusal, field="body")
+    if privately:
+        if answered is None or (answered.remote_meta or {}).get("kind") != COMMENT:
+            raise InboxReplyRefused(_("Only a comment can be answered privately."), field="body")
+        if not rule.can_reply_privately:
+            raise InboxReplyRefused(rule.private_refusal, field="body")
+        return {"private": True}
+    return {"human_agent": True} if rule.human_agent else {}
+
+
+def _prepared(
+    conversation: Conversation, body: str, *, privately: bool = False, moment: datetime | None = None
+) -> tuple[str, AssistantMessage | None, dict[str, Any]]:
+    """The text to send, the message it answers and the reply's choices (stored on it, so a retry sends the
+    same); InboxReplyRefused when it cannot go as written."""
+    answered = latest_inbound(conversation)
+    if privately and conversation.channel not in SOCIAL_CHANNELS:
+        raise InboxReplyRefused(_("Only a comment can be answered privately."), field="body")
     if conversation.channel == Conversation.Channel.SMS:
         if conversation.opted_out_at is not None or sms_number_suppressed(conversation.phone):
             raise InboxReplyRefused(
@@ -125,11 +156,14 @@ def _prepared(conversation: Conversation, body: str) -> tuple[str, AssistantMess
                 % {"parts": sms_segments(body).segments, "budget": budget},
                 field="body",
             )
-        return text, answered
+        return text, answered, {}
     if conversation.channel == Conversation.Channel.WHATSAPP:
-        return _whatsapp_prepared(conversation, body, answered), answered
+        return _whatsapp_prepared(conversation, body, answered), answered, {}
     if conversation.channel in SOCIAL_CHANNELS:
-        target = _reply_target(answered)
+        choices = _social_choices(
+            conversation, answered, privately=privately, moment=moment or timezone.now()
+        )
+        target = _reply_target(answered, conversation, choices)
         try:
             text, length, limit = social_reply_text(network=conversation.channel, text=body, target=target)
         except PermanentProviderError as error:
@@ -144,8 +178,8 @@ def _prepared(conversation: Conversation, body: str) -> tuple[str, AssistantMess
                 % {"network": conversation.get_channel_display(), "length": length, "limit": limit},
                 field="body",
             )
-        return text, answered
-    return body, answered  # the web chat shows it as written
+        return text, answered, choices
+    return body, answered, {}  # the web chat shows it as written
 
 
 def _whatsapp_prepared(conversation: Conversation, body: str, answered: AssistantMessage | None) -> str:
@@ -174,11 +208,18 @@ def _whatsapp_prepared(conversation: Conversation, body: str, answered: Assistan
 
 
 def inbox_reply(
-    *, conversation_id: int, staff: User, body: str, idempotency_key: str, now: datetime | None = None
+    *,
+    conversation_id: int,
+    staff: User,
+    body: str,
+    idempotency_key: str,
+    privately: bool = False,
+    now: datetime | None = None,
 ) -> InboxReply:
     """Reply to the resident as `staff`: a text (SMS), a WhatsApp message, a message in their chat (web), or
-    a reply post in the thread, under their latest post (Mastodon, Bluesky). Replying takes the
-    conversation over.
+    a reply post in the thread, under their latest post (Mastodon, Bluesky, X, a Facebook or Instagram
+    comment), or a private message (Messenger, Instagram; `privately`: one private reply to a comment).
+    Replying takes the conversation over.
 
     Callers may rely on:
     - one message per `idempotency_key`: a key already sent (or being sent) returns it, `repeated`,
@@ -186,7 +227,9 @@ def inbox_reply(
     - InboxReplyRefused, nothing stored or sent: an empty or too long reply (a text over the segment
       budget SMS_MAX_SEGMENTS is refused, never cut; a post over the network's limit), a number that has
       stopped texts or is suppressed, a WhatsApp reply outside its 24-hour window, a social network not
-      configured, a key used on another conversation;
+      configured, a key used on another conversation; and the networks' rules (inbox_rules): a Messenger
+      or Instagram message more than 7 days after the resident's last (from 24 hours on it is sent with
+      the HUMAN_AGENT tag), a second private reply to a comment or one after 7 days, a deleted post;
     - InboxReplyFailed after the provider failed: the reply is stored as "not sent" with the error;
       `retry` says whether sending the same key again may work. No database transaction is held while
       the provider is called.
@@ -207,7 +250,7 @@ def inbox_reply(
             raise InboxReplyRefused(_("This form has expired. Reload the page and write the reply again."))
         return _send_again(earlier, moment)
     conversation = _conversation(conversation_id)
-    text, answered = _prepared(conversation, body)
+    text, answered, choices = _prepared(conversation, body, privately=privately, moment=moment)
     is_web = conversation.channel == Conversation.Channel.WEB
     try:
         with transaction.atomic():
@@ -219,6 +262,7 @@ def inbox_reply(
                 handled_as=STAFF_REPLY,
                 sent_by=staff,
                 idempotency_key=idempotency_key,
+                remote_meta=choices,
                 send_status=Status.SENT if is_web else Status.SENDING,
                 created_at=moment,
             )
@@ -266,7 +310,7 @@ def _send(message: AssistantMessage) -> None:
             posted = social_reply_send(
                 network=conversation.channel,
                 text=message.body,
-                target=_reply_target(message.in_reply_to),
+                target=_reply_target(message.in_reply_to, conversation, message.remote_meta),
                 idempotency_key=key,
                 created_at=message.created_at,
                 language=conversation.language or "en",
