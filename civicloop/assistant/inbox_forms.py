@@ -60,3 +60,11 @@ class InboxReplyForm(forms.Form):
         validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,64}$")],
         error_messages={"required": _("This form has expired. Reload the page and write the reply again.")},
     )
+    # A Facebook or Instagram comment: answered under it, or by one private message to its author.
+    reply_as = forms.ChoiceField(
+        label=_("How to answer the comment"),
+        choices=[("public", _("Reply publicly")), ("private", _("Reply privately"))],
+        widget=forms.RadioSelect,
+        required=False,
+        initial="public",
+    )

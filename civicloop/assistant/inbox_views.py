@@ -28,6 +28,7 @@ from civicloop.assistant.inbox_forms import (
     inbox_query,
     new_idempotency_key,
 )
+from civicloop.assistant.inbox_rules import reply_rule
 from civicloop.assistant.services.inbox import (
     InboxReplyFailed,
     InboxReplyRefused,
@@ -103,6 +104,7 @@ def _thread_page(
         "form": form,
         "language": language,
         "taken_over_by_me": conversation.taken_over_by_id == _staff(request).pk,
+        "reply_rule": reply_rule(conversation),
     }
     return render(request, "assistant/staff/inbox_thread.html", context, status=status)
 
@@ -125,6 +127,7 @@ def inbox_thread_reply(request: HttpRequest, conversation_id: int) -> HttpRespon
                 staff=_staff(request),
                 body=form.cleaned_data["body"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
+                privately=form.cleaned_data.get("reply_as") == "private",
             )
         except NotFound as error:
             raise Http404(error.message) from error
