@@ -6,6 +6,7 @@
   after 7 days nothing.
 - A comment on Facebook or Instagram: a public reply under it, or one private reply (a message to its
   author), within 7 days of the comment. A deleted comment is not answered.
+- An Instagram message (or private reply): at most 1000 bytes.
 - X: a reply within 280 weighted characters (the length check lives with the other networks' limits).
 """
 
@@ -21,6 +22,8 @@ from civicloop.assistant.models import AssistantMessage, Conversation
 MESSAGING_WINDOW = timedelta(hours=24)
 HUMAN_AGENT_WINDOW = timedelta(days=7)
 PRIVATE_REPLY_WINDOW = timedelta(days=7)
+# Instagram takes a message of at most 1000 bytes of UTF-8 (Messenger's 2000 characters exceed REPLY_MAX).
+INSTAGRAM_MESSAGE_MAX_BYTES = 1000
 META_CHANNELS = frozenset({Conversation.Channel.FACEBOOK, Conversation.Channel.INSTAGRAM})
 COMMENT = "comment"
 MESSAGE = "message"

@@ -2,8 +2,9 @@
 
 Sent at once, while staff wait at the inbox, rather than through the outbox (which fans announcements out
 to subscribers). The caller keeps the record and the idempotency key; the providers' own idempotency
-(Twilio's idempotency token, Mastodon's Idempotency-Key, Bluesky's record key) makes a retry with the same
-key send nothing new. The suppression list is checked before every text, as the outbox does.
+(Twilio's idempotency token, Mastodon's Idempotency-Key, Bluesky's record key; Facebook, Instagram and X
+read back the reply an earlier attempt made, see their adapters) makes a retry with the same key send
+nothing new. The suppression list is checked before every text, as the outbox does.
 """
 
 from datetime import datetime

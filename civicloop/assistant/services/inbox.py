@@ -15,7 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.accounts.models import User
-from civicloop.assistant.inbox_rules import COMMENT, latest_inbound, reply_rule
+from civicloop.assistant.inbox_rules import (
+    COMMENT,
+    INSTAGRAM_MESSAGE_MAX_BYTES,
+    MESSAGE,
+    latest_inbound,
+    reply_rule,
+)
 from civicloop.assistant.models import SOCIAL_CHANNELS, AssistantMessage, Conversation
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.sms import sms_fit, sms_max_segments, sms_segments
@@ -176,6 +182,18 @@ def _prepared(
             raise InboxReplyRefused(
                 _("Too long for %(network)s: %(length)d characters of %(limit)d. Shorten it.")
                 % {"network": conversation.get_channel_display(), "length": length, "limit": limit},
+                field="body",
+            )
+        is_message = target.kind == MESSAGE or target.private
+        size = len(text.encode())
+        if (
+            conversation.channel == Conversation.Channel.INSTAGRAM
+            and is_message
+            and size > INSTAGRAM_MESSAGE_MAX_BYTES
+        ):
+            raise InboxReplyRefused(
+                _("Too long for an Instagram message: %(size)d bytes of %(limit)d. Shorten it.")
+                % {"size": size, "limit": INSTAGRAM_MESSAGE_MAX_BYTES},
                 field="body",
             )
         return text, answered, choices

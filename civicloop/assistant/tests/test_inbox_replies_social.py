@@ -228,3 +228,12 @@ def test_the_reply_box_posts_a_private_reply_when_chosen(meta: FakeMeta, carmen:
     refused = client.post(f"/staff/inbox/{conversation}/reply/", {**form, "idempotency_key": "g" * 20})
     assert refused.status_code == 400
     assert "one private reply" in refused.content.decode()
+
+
+def test_an_instagram_message_over_1000_bytes_is_refused(meta: FakeMeta, carmen: User) -> None:
+    conversation = resident_messages(meta, ago=timedelta(hours=1), network="instagram")
+    with pytest.raises(InboxReplyRefused, match="1001 bytes of 1000"):
+        reply(conversation, carmen, body="ñ" * 500 + "a")
+    assert stored_replies() == 0 and meta.messages == []
+    reply(conversation, carmen, body="ñ" * 500)
+    assert [out.node for out in meta.messages] == ["me"]

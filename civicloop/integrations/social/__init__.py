@@ -3,7 +3,8 @@ from settings.
 
 A network is configured when all its credentials are set; unconfigured networks are not posted to, unless
 SOCIAL_FILE_DIR is set (the demo): then their posts are written there as files (see `files`). The inbox
-reads Mastodon and Bluesky only; Meta and X events come by webhook.
+reads Mastodon and Bluesky only (`social_inboxes`); Meta and X events come by webhook (X's mentions also by
+`x_events`' poll), and staff answer all five (`social_inbox_for`).
 """
 
 from collections.abc import Callable
