@@ -34,13 +34,14 @@ class ReplyRule:
     """What a reply may be now: `refusal` says why none can go ("" when one can); `human_agent` when a
     message must carry the HUMAN_AGENT tag; `can_reply_privately` when a comment may be answered by one
     private message (`private_refusal` says why not, when it is a comment that may not); `help` is the
-    sentence the reply box shows."""
+    sentence the reply box shows; `is_message` for a private conversation."""
 
     help: str = ""
     refusal: str = ""
     human_agent: bool = False
     can_reply_privately: bool = False
     private_refusal: str = ""
+    is_message: bool = False  # a private conversation: the reply is a message, not a post
 
 
 def latest_inbound(conversation: Conversation) -> AssistantMessage | None:
@@ -90,8 +91,8 @@ def reply_rule(
     else:
         return ReplyRule(
             help=_(
-                "Comment: reply publicly under it, or privately with one message to its author "
-                "until %(until)s."
+                "Comment: reply publicly under it; or, until %(until)s, privately with one message to "
+                "its author."
             )
             % {"until": _when(until)},
             can_reply_privately=True,
@@ -106,22 +107,24 @@ def _message_rule(last: datetime, moment: datetime) -> ReplyRule:
     if moment < free_until:
         return ReplyRule(
             help=_(
-                "Private message: you can reply until %(free)s; after that only with the human agent tag "
-                "until %(tagged)s."
+                "Private message: you can reply until %(free)s; after that, until %(tagged)s, only with the "
+                "human agent tag."
             )
-            % {"free": _when(free_until), "tagged": _when(tagged_until)}
+            % {"free": _when(free_until), "tagged": _when(tagged_until)},
+            is_message=True,
         )
     if moment < tagged_until:
         return ReplyRule(
             help=_(
-                "Private message: more than 24 hours since the resident's last message, so your reply "
-                "is sent with the human agent tag, until %(tagged)s."
+                "Private message: more than 24 hours since the resident's last message, so until "
+                "%(tagged)s your reply is sent with the human agent tag."
             )
             % {"tagged": _when(tagged_until)},
             human_agent=True,
+            is_message=True,
         )
     refusal = _(
         "Private message: the resident last wrote more than 7 days ago, and the network allows no reply "
         "after that: nothing was sent. Ask them to write again, or reach them another way."
     )
-    return ReplyRule(help=refusal, refusal=refusal)
+    return ReplyRule(help=refusal, refusal=refusal, is_message=True)

@@ -208,12 +208,14 @@ def test_the_reply_box_says_the_rule_and_offers_a_private_reply_to_a_comment(
     client = Client()
     client.force_login(carmen)
     comment_page = client.get(f"/staff/inbox/{resident_comments(meta)}/").content.decode()
-    assert "privately with one message to its author until" in comment_page
+    assert "reply publicly under it; or, until " in comment_page
+    assert "Post reply on Facebook" in comment_page
     assert 'value="private"' in comment_page
     message_page = client.get(
         f"/staff/inbox/{resident_messages(meta, ago=timedelta(hours=2))}/"
     ).content.decode()
     assert "Private message: you can reply until" in message_page
+    assert "Send private message on Facebook" in message_page
     assert 'value="private"' not in message_page
 
 
