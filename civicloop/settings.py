@@ -102,6 +102,7 @@ WORKER_START_HOOKS = [
     "civicloop.delivery.tasks.resume_unfinished_sends",
     "civicloop.delivery.tasks_digests.digests_schedule",  # each digest frequency has its next run waiting
     "civicloop.assistant.tasks_inbox.social_mentions_schedule",  # the staff inbox polls the social accounts
+    "civicloop.assistant.tasks_inbox.auto_resolve_schedule",  # quiet pending inbox conversations are resolved
     "civicloop.opendata.tasks.opendata_schedule",  # open-data exports refresh on each dataset's schedule
     "civicloop.insights.tasks.insights_schedule",  # the dashboards' figures are recomputed every hour
     "civicloop.core.tasks.retention_schedule",  # personal data past its retention period is forgotten daily
@@ -346,6 +347,9 @@ DEMO_RESIDENT_MESSAGES = os.environ.get("DEMO_RESIDENT_MESSAGES", "") == "1"
 ASSISTANT_IDLE_MINUTES = float(os.environ.get("ASSISTANT_IDLE_MINUTES", "120"))
 # How often the worker asks the city's social accounts for new replies and mentions (the staff inbox).
 SOCIAL_INBOX_POLL_SECONDS = float(os.environ.get("SOCIAL_INBOX_POLL_SECONDS", "120"))
+
+# The inbox as a service desk: a conversation waiting for the resident this long with no message is resolved.
+INBOX_AUTO_RESOLVE_HOURS = float(os.environ.get("INBOX_AUTO_RESOLVE_HOURS", "72"))
 # The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
 UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
 

@@ -10,7 +10,8 @@ from django.utils.translation import gettext_lazy as _
 
 from civicloop.assistant import inbox_selectors
 from civicloop.assistant.inbox_selectors import InboxFilters
-from civicloop.assistant.models import Conversation
+from civicloop.assistant.models import Conversation, DeskStatus, InboxLabel
+from civicloop.assistant.services.desk import NOTE_MAX
 from civicloop.assistant.services.inbox import REPLY_MAX
 
 STATE_CHOICES = [
@@ -26,9 +27,20 @@ def inbox_filters_parse(params: QueryDict) -> InboxFilters:
     """The inbox's filters from a query string; unknown values fall back to the defaults."""
     channel = params.get("channel", "").strip()
     state = params.get("state", "").strip()
+    label = params.get("label", "").strip()
+    assignee = params.get("assignee", "").strip()
+    status = params.get("status", "").strip()
     return InboxFilters(
         channel=channel if channel in inbox_selectors.CHANNELS else "",
         state=state if state in inbox_selectors.STATES else inbox_selectors.ALL,
+        language=params.get("language", "").strip()[:8],
+        label=int(label) if label.isdigit() and len(label) < 10 else 0,
+        assignee=assignee
+        if assignee in (inbox_selectors.ASSIGNED_TO_ME, inbox_selectors.UNASSIGNED)
+        or (assignee.isdigit() and len(assignee) < 10)
+        else "",
+        team=params.get("team", "").strip()[:100],
+        status=status if status in inbox_selectors.DESK_STATUSES else "",
     )
 
 
@@ -37,6 +49,11 @@ def inbox_query(filters: InboxFilters) -> str:
     values = {
         "channel": filters.channel,
         "state": filters.state if filters.state != inbox_selectors.ALL else "",
+        "language": filters.language,
+        "label": str(filters.label) if filters.label else "",
+        "assignee": filters.assignee,
+        "team": filters.team,
+        "status": filters.status,
     }
     return urlencode({name: value for name, value in values.items() if value})
 
@@ -68,3 +85,39 @@ class InboxReplyForm(forms.Form):
         required=False,
         initial="public",
     )
+    # One resident's joined conversations: which one the reply goes out on (empty: this one).
+    via = forms.IntegerField(label=_("Reply on"), required=False, min_value=1)
+
+
+STATUS_CHOICES = [("", _("Any status")), *DeskStatus.choices]
+BULK_ACTIONS = ("assign", "label", "resolve")
+
+
+def posted_ids(values: list[str]) -> list[int]:
+    """Conversation ids ticked on the list (anything else is ignored)."""
+    return [int(value) for value in values if value.isdigit() and len(value) < 12][:500]
+
+
+def posted_int(value: str | None) -> int | None:
+    value = (value or "").strip()
+    return int(value) if value.isdigit() and len(value) < 12 else None
+
+
+class InboxNoteForm(forms.Form):
+    prefix = "note"  # the reply box on the same page is "body" too
+    body = forms.CharField(
+        label=_("Private note"),
+        max_length=NOTE_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("Only staff see notes. Write @ and a colleague's username to email them."),
+        error_messages={"required": _("Write the note first.")},
+    )
+
+
+class InboxLabelForm(forms.Form):
+    name = forms.CharField(label=_("Label name"), max_length=50)
+    colour = forms.ChoiceField(label=_("Colour"), choices=InboxLabel.Colour.choices)
+
+
+class InboxSavedViewForm(forms.Form):
+    name = forms.CharField(label=_("Name of this view"), max_length=60)

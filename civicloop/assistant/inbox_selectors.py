@@ -7,8 +7,9 @@ texts and chats are masked for them. Social handles and posts are public and sho
 """
 
 from dataclasses import dataclass
+from typing import Any
 
-from django.db.models import OuterRef, Q, QuerySet, Subquery
+from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 from civicloop.assistant.models import (
@@ -16,7 +17,13 @@ from civicloop.assistant.models import (
     SOCIAL_CHANNELS,
     AssistantMessage,
     Conversation,
+    DeskStatus,
     InboxCannedReply,
+    InboxEvent,
+    InboxLabel,
+    InboxMention,
+    InboxNote,
+    InboxSavedView,
 )
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask, phone_number_masked
@@ -42,10 +49,23 @@ PUBLIC = "public"
 THREAD_MESSAGES = 200
 
 
+# The assignee filter: mine, nobody's, or a member of staff's id (as text).
+ASSIGNED_TO_ME = "mine"
+UNASSIGNED = "none"
+DESK_STATUSES = tuple(DeskStatus.values)
+
+
 @dataclass(frozen=True)
 class InboxFilters:
     channel: str = ""  # "" for every channel
     state: str = ALL
+    # The service desk's filters; "" (0 for the label) for any. No community area: a conversation is not
+    # linked to a 311 request yet (item 5 of issue 19 adds that), so it has no area to filter on.
+    language: str = ""
+    label: int = 0
+    assignee: str = ""
+    team: str = ""
+    status: str = ""
 
 
 @dataclass(frozen=True)
@@ -71,6 +91,32 @@ def _latest() -> QuerySet[AssistantMessage]:
     return AssistantMessage.objects.filter(conversation=OuterRef("pk")).order_by("-created_at", "-id")
 
 
+def with_desk_state(conversations: QuerySet[Any]) -> QuerySet[Any]:
+    """`desk_state`: the desk status as it stands now. A pending or resolved conversation the resident
+    wrote to since its status was set is open again, before the periodic task stores it (the inbound
+    paths are hot and do not do it themselves)."""
+    last_inbound = (
+        AssistantMessage.objects.filter(conversation=OuterRef("pk"), direction=AssistantMessage.Direction.IN)
+        .order_by("-created_at", "-id")
+        .values("created_at")[:1]
+    )
+    return conversations.annotate(last_inbound_at=Subquery(last_inbound)).annotate(
+        desk_state=Case(
+            When(
+                Q(desk_status__in=[DeskStatus.PENDING, DeskStatus.RESOLVED])
+                & Q(last_inbound_at__gt=F("desk_status_at")),
+                then=Value(DeskStatus.OPEN.value),
+            ),
+            default=F("desk_status"),
+            output_field=CharField(),
+        )
+    )
+
+
+def desk_state_label(state: str) -> str:
+    return str(DeskStatus(state).label) if state in DeskStatus.values else state
+
+
 def _needs_answer() -> Q:
     return Q(last_direction=AssistantMessage.Direction.IN) & ~Q(last_handled_as__in=NO_ANSWER_NEEDED)
 
@@ -80,7 +126,8 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
     `last_handled_as`) and who has taken it over: one query for a page, whatever its length."""
     latest = _latest()
     conversations = (
-        Conversation.objects.select_related("taken_over_by")
+        Conversation.objects.select_related("taken_over_by", "assigned_to")
+        .prefetch_related("labels")  # one query for the page's labels
         .only(
             "channel",
             "phone",
@@ -93,6 +140,14 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
             "taken_over_by__username",
             "taken_over_by__first_name",
             "taken_over_by__last_name",
+            "assigned_team",
+            "desk_status",
+            "desk_status_at",
+            "resident_thread_id",
+            "thread_unlinked_at",
+            "assigned_to__username",
+            "assigned_to__first_name",
+            "assigned_to__last_name",
         )
         .annotate(
             last_body=Subquery(latest.values("body")[:1]),
@@ -108,7 +163,26 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
         conversations = conversations.filter(taken_over_by_id=user_id)
     elif filters.state == TAKEN_OVER:
         conversations = conversations.filter(taken_over_by__isnull=False)
-    return conversations.order_by("-last_message_at", "-id")
+    with_state: QuerySet[Any] = with_desk_state(conversations)
+    return _desk_filtered(with_state, filters, user_id).order_by("-last_message_at", "-id")
+
+
+def _desk_filtered(conversations: QuerySet[Any], filters: InboxFilters, user_id: int) -> QuerySet[Any]:
+    if filters.language:
+        conversations = conversations.filter(language=filters.language)
+    if filters.label:
+        conversations = conversations.filter(labels__id=filters.label)
+    if filters.assignee == ASSIGNED_TO_ME:
+        conversations = conversations.filter(assigned_to_id=user_id)
+    elif filters.assignee == UNASSIGNED:
+        conversations = conversations.filter(assigned_to__isnull=True, assigned_team="")
+    elif filters.assignee.isdigit():
+        conversations = conversations.filter(assigned_to_id=int(filters.assignee))
+    if filters.team:
+        conversations = conversations.filter(assigned_team=filters.team)
+    if filters.status in DESK_STATUSES:
+        conversations = conversations.filter(desk_state=filters.status)
+    return conversations
 
 
 def inbox_needs_answer_count() -> int:
@@ -178,7 +252,9 @@ class ThreadMessage:
 def inbox_conversation(*, conversation_id: int) -> Conversation:
     """One conversation for its inbox page, with who took it over and the city's post it answers."""
     conversation = (
-        Conversation.objects.select_related("taken_over_by", "city_post__announcement")
+        with_desk_state(
+            Conversation.objects.select_related("taken_over_by", "assigned_to", "city_post__announcement")
+        )
         .filter(pk=conversation_id)
         .first()
     )
@@ -214,3 +290,113 @@ def inbox_canned_reply_text(*, canned_id: int, language: str) -> str:
     """A canned reply's text in `language` (Spanish when "es" and written, else English); "" if none."""
     canned = InboxCannedReply.objects.filter(pk=canned_id).first()
     return canned.body_for(language) if canned else ""
+
+
+# ------------------------------------------------------------------------------------- the service desk
+
+
+def inbox_labels() -> list[InboxLabel]:
+    return list(InboxLabel.objects.all())
+
+
+def inbox_saved_views(*, owner_id: int) -> list[InboxSavedView]:
+    return list(InboxSavedView.objects.filter(owner_id=owner_id))
+
+
+@dataclass(frozen=True)
+class MentionRow:
+    conversation_id: int
+    author: str
+    created_at: object
+
+
+def inbox_mentions_for(*, user_id: int, limit: int = 10) -> list[MentionRow]:
+    """The notes that mention this member of staff and that they have not opened yet, newest first."""
+    found = (
+        InboxMention.objects.filter(mentioned_id=user_id, seen_at__isnull=True)
+        .select_related("note")
+        .order_by("-note__created_at", "-id")[:limit]
+    )
+    return [
+        MentionRow(
+            conversation_id=mention.note.conversation_id,
+            author=mention.note.author_name,
+            created_at=mention.note.created_at,
+        )
+        for mention in found
+    ]
+
+
+def inbox_thread_members(conversation: Conversation) -> list[Conversation]:
+    """The resident's conversations shown with this one (itself included), oldest first."""
+    if conversation.resident_thread_id is None:
+        return [conversation]
+    return list(
+        Conversation.objects.filter(resident_thread_id=conversation.resident_thread_id).order_by(
+            "created_at", "id"
+        )
+    )
+
+
+def reply_default_conversation(members: list[Conversation]) -> Conversation:
+    """Where a reply goes unless staff choose: the conversation the resident last wrote on (one query)."""
+    if len(members) == 1:
+        return members[0]
+    latest = (
+        AssistantMessage.objects.filter(conversation__in=members, direction=AssistantMessage.Direction.IN)
+        .order_by("-created_at", "-id")
+        .values_list("conversation_id", flat=True)
+        .first()
+    )
+    by_id = {member.pk: member for member in members}
+    return by_id.get(latest or 0, members[-1])
+
+
+def inbox_joined_thread(members: list[Conversation], *, show_contact_details: bool) -> list[ThreadMessage]:
+    """The latest messages of all the resident's joined conversations, in time order (one query)."""
+    by_id = {member.pk: member for member in members}
+    latest = (
+        AssistantMessage.objects.filter(conversation__in=members)
+        .select_related("sent_by")
+        .order_by("-created_at", "-id")[:THREAD_MESSAGES]
+    )
+    thread = []
+    for message in reversed(list(latest)):
+        conversation = by_id[message.conversation_id]
+        message.conversation = conversation  # the template shows each message's channel
+        inbound = message.direction == AssistantMessage.Direction.IN
+        text = (
+            message_text(conversation, message.body, show_contact_details=show_contact_details)
+            if inbound
+            else message.body
+        )
+        thread.append(ThreadMessage(message=message, text=text, by_staff=message.sent_by_id is not None))
+    return thread
+
+
+def inbox_desk_events(*, conversation_id: int, limit: int = 100) -> list[InboxEvent]:
+    return list(
+        InboxEvent.objects.filter(conversation_id=conversation_id).order_by("-created_at", "-id")[:limit]
+    )
+
+
+def inbox_notes(*, conversation_id: int) -> list[InboxNote]:
+    return list(InboxNote.objects.filter(conversation_id=conversation_id))
+
+
+def inbox_conversation_labels(*, conversation_id: int) -> list[InboxLabel]:
+    return list(InboxLabel.objects.filter(conversations__id=conversation_id))
+
+
+def inbox_conversation_exists(conversation_id: int) -> bool:
+    return Conversation.objects.filter(pk=conversation_id).exists()
+
+
+def inbox_same_resident(conversation_id: int, other_id: int) -> bool:
+    """Whether the two conversations are joined in one resident's thread."""
+    threads = set(
+        Conversation.objects.filter(pk__in=[conversation_id, other_id]).values_list(
+            "resident_thread_id", flat=True
+        )
+    )
+    return len(threads) == 1 and None not in threads

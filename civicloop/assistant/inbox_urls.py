@@ -11,4 +11,21 @@ urlpatterns = [
     path("<int:conversation_id>/take-over/", inbox_views.inbox_thread_take_over, name="inbox-take-over"),
     path("<int:conversation_id>/hand-back/", inbox_views.inbox_thread_hand_back, name="inbox-hand-back"),
     path("<int:conversation_id>/request/", inbox_requests.inbox_thread_request, name="inbox-request"),
+    # The service desk.
+    path("bulk/", inbox_views.inbox_bulk, name="inbox-bulk"),
+    path("views/", inbox_views.inbox_view_save, name="inbox-view-save"),
+    path("views/<int:view_id>/delete/", inbox_views.inbox_view_delete, name="inbox-view-delete"),
+    path("labels/", inbox_views.inbox_labels, name="inbox-labels"),
+    path("labels/<int:label_id>/delete/", inbox_views.inbox_label_delete, name="inbox-label-delete"),
+    path("<int:conversation_id>/assign/", inbox_views.inbox_thread_assign, name="inbox-assign"),
+    path("<int:conversation_id>/status/", inbox_views.inbox_thread_status, name="inbox-status"),
+    path("<int:conversation_id>/labels/", inbox_views.inbox_thread_label_add, name="inbox-label-add"),
+    path(
+        "<int:conversation_id>/labels/<int:label_id>/remove/",
+        inbox_views.inbox_thread_label_remove,
+        name="inbox-label-remove",
+    ),
+    path("<int:conversation_id>/notes/", inbox_views.inbox_thread_note, name="inbox-note"),
+    path("<int:conversation_id>/link/", inbox_views.inbox_thread_link, name="inbox-link"),
+    path("<int:conversation_id>/unlink/", inbox_views.inbox_thread_unlink, name="inbox-unlink"),
 ]

@@ -8,6 +8,14 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 
+class DeskStatus(models.TextChoices):
+    """Where a conversation stands for the staff desk (the assistant's own step is another thing)."""
+
+    OPEN = "open", _("Open")
+    PENDING = "pending", _("Waiting for the resident")
+    RESOLVED = "resolved", _("Resolved")
+
+
 class Conversation(models.Model):
     """One resident's thread with the assistant: one per phone number, or one per web visitor.
 
@@ -55,6 +63,26 @@ class Conversation(models.Model):
     taken_over_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
+    # The service desk (services/desk.py): who has it, which department's team, where it stands.
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # A city department, named as the 311 services name it (Service.department); "" for none.
+    assigned_team = models.CharField(max_length=100, blank=True, default="")
+    desk_status = models.CharField(max_length=10, choices=DeskStatus.choices, default=DeskStatus.OPEN)
+    # When the desk status last changed: a resident's message after it reopens a pending or resolved one.
+    desk_status_at = models.DateTimeField(null=True, blank=True)
+    labels = models.ManyToManyField("assistant.InboxLabel", blank=True, related_name="conversations")
+    # One resident's conversations on several channels, shown as one thread; None: on its own.
+    resident_thread = models.ForeignKey(
+        "assistant.ResidentThread",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="conversations",
+    )
+    # Staff took it out of its thread: the same number's conversations no longer join it by themselves.
+    thread_unlinked_at = models.DateTimeField(null=True, blank=True)
 
     # Not a column: changes made while one message is handled, written at its end in one UPDATE
     # (services.conversations.conversation_stage / conversation_save).
@@ -92,7 +120,13 @@ class Conversation(models.Model):
                 name="assistant_conversation_reachable",
             ),
         ]
-        indexes = [models.Index(fields=["-last_message_at"], name="assistant_conv_recent_idx")]
+        indexes = [
+            models.Index(fields=["-last_message_at"], name="assistant_conv_recent_idx"),
+            # The auto-resolve sweep and the status filter.
+            models.Index(fields=["desk_status", "desk_status_at"], name="assistant_conv_desk_idx"),
+            # Same-number conversations (SMS and WhatsApp) found for the resident thread.
+            models.Index(fields=["phone"], name="assistant_conv_phone_idx"),
+        ]
 
     def __str__(self) -> str:
         # No number here: __str__ ends up in logs and admin history.
@@ -253,3 +287,123 @@ class SocialMentionsCursor(models.Model):
 
     def __str__(self) -> str:
         return f"{self.network}:{self.position}"
+
+
+class InboxLabel(models.Model):
+    """A label staff put on conversations (many per conversation), in a colour of a fixed palette."""
+
+    class Colour(models.TextChoices):
+        # Dark enough for white text at WCAG AA (4.5:1) on every one.
+        BLUE = "blue", _("Blue")
+        GREEN = "green", _("Green")
+        PURPLE = "purple", _("Purple")
+        RED = "red", _("Red")
+        BROWN = "brown", _("Brown")
+        GREY = "grey", _("Grey")
+
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    colour = models.CharField(_("colour"), max_length=10, choices=Colour.choices, default=Colour.BLUE)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("inbox label")
+        verbose_name_plural = _("inbox labels")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class InboxEvent(models.Model):
+    """What staff (or the desk itself) did to a conversation, for its record: never edited."""
+
+    class Kind(models.TextChoices):
+        ASSIGNED = "assigned", _("Assigned")
+        STATUS = "status", _("Status changed")
+        REOPENED = "reopened", _("Reopened by the resident's message")
+        AUTO_RESOLVED = "auto_resolved", _("Resolved after no reply")
+        LABELLED = "labelled", _("Labelled")
+        UNLABELLED = "unlabelled", _("Label removed")
+        NOTE = "note", _("Note")
+        LINKED = "linked", _("Linked to another conversation")
+        UNLINKED = "unlinked", _("Unlinked")
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="desk_events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # The staff member's name when it happened: the record keeps it after the account goes.
+    actor_name = models.CharField(max_length=200, blank=True, default="")
+    # What changed, in words for the record ("to Streets and Sanitation", "pending", a label's name).
+    detail = models.CharField(max_length=300, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [models.Index(fields=["conversation", "created_at"], name="assistant_desk_event_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} #{self.pk}"
+
+
+class InboxNote(models.Model):
+    """A private note on a conversation: staff only, never sent, never shown to the resident."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="desk_notes")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    author_name = models.CharField(max_length=200, blank=True, default="")
+    body = models.TextField()
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Note #{self.pk}"
+
+
+class InboxMention(models.Model):
+    """A colleague @mentioned in a note: emailed once (`notified_at`), and listed on their inbox."""
+
+    note = models.ForeignKey(InboxNote, on_delete=models.CASCADE, related_name="mentions")
+    mentioned = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    notified_at = models.DateTimeField(null=True, blank=True)
+    seen_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["note", "mentioned"], name="assistant_one_mention_per_note")
+        ]
+        indexes = [models.Index(fields=["mentioned", "seen_at"], name="assistant_mention_unseen_idx")]
+
+    def __str__(self) -> str:
+        return f"Mention #{self.pk}"
+
+
+class InboxSavedView(models.Model):
+    """A named set of inbox filters one member of staff keeps (the query string it shows)."""
+
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("name"), max_length=60)
+    query = models.CharField(max_length=500, blank=True, default="")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "name"], name="assistant_one_saved_view_per_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class ResidentThread(models.Model):
+    """One resident across channels: the conversations pointing at it show as one thread in the inbox."""
+
+    created_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Resident thread #{self.pk}"

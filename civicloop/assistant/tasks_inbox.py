@@ -1,5 +1,6 @@
-"""The staff inbox's polling of the city's social accounts: one waiting `fetch_social_mentions` task, each
-booking the next when it runs (as the digest schedule does). Nothing is booked when no account is set up."""
+"""The staff inbox's periodic tasks: polling the city's social accounts (one waiting `fetch_social_mentions`
+task, each booking the next when it runs, as the digest schedule does; nothing is booked when no account is
+set up), resolving quiet pending conversations the same way, and emailing colleagues mentioned in notes."""
 
 from datetime import datetime, timedelta
 
@@ -10,6 +11,7 @@ from django_tasks_db import DatabaseBackend
 from django_tasks_db.models import DBTaskResult
 
 from civicloop.assistant.models import SocialMentionsCursor
+from civicloop.assistant.services.desk import desk_auto_resolve, desk_mention_email_send
 from civicloop.assistant.services.social_inbox import mentions_readers, social_mentions_fetch_all
 
 SOCIAL_INBOX_POLL_SECONDS = 120.0
@@ -60,3 +62,45 @@ def social_mentions_next_enqueue(*, now: datetime | None = None, delay: timedelt
 def social_mentions_schedule(*, now: datetime | None = None) -> bool:
     """At worker start-up: poll now unless a poll is waiting (then that one keeps the schedule)."""
     return social_mentions_next_enqueue(now=now, delay=timedelta(0))
+
+
+# The service desk: conversations pending with no message for INBOX_AUTO_RESOLVE_HOURS are resolved; one
+# waiting task, each booking the next when it runs (as the social polling above does).
+AUTO_RESOLVE_EVERY = timedelta(hours=1)
+
+
+@task()
+def auto_resolve_conversations() -> int:
+    """Resolve the quiet pending conversations (one UPDATE), then book the next run; returns how many."""
+    try:
+        return desk_auto_resolve()
+    finally:
+        auto_resolve_next_enqueue()
+
+
+def _auto_resolve_waiting() -> bool:
+    if not isinstance(auto_resolve_conversations.get_backend(), DatabaseBackend):
+        return False  # a second run soon after the first finds nothing to resolve
+    return DBTaskResult.objects.filter(
+        task_path=auto_resolve_conversations.module_path, status=TaskResultStatus.READY
+    ).exists()
+
+
+def auto_resolve_next_enqueue(*, now: datetime | None = None, delay: timedelta | None = None) -> bool:
+    """Queue the next auto-resolve run `delay` from now (default: an hour) unless one waits; True if so."""
+    if _auto_resolve_waiting():
+        return False
+    run_after = (now or timezone.now()) + (AUTO_RESOLVE_EVERY if delay is None else delay)
+    auto_resolve_conversations.using(run_after=run_after).enqueue()
+    return True
+
+
+def auto_resolve_schedule(*, now: datetime | None = None) -> bool:
+    """At worker start-up: run now unless a run is waiting."""
+    return auto_resolve_next_enqueue(now=now, delay=timedelta(0))
+
+
+@task()
+def send_inbox_mention_email(mention_id: int) -> bool:
+    """Enqueued after a note mentions a colleague; emails them once (idempotent)."""
+    return desk_mention_email_send(mention_id=mention_id)
