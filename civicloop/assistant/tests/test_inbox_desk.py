@@ -444,3 +444,36 @@ def test_other_numbers_conversations_are_not_shown_in_one_s_thread(comms):
     page = page_text(comms.get(f"{INBOX}{other.pk}/"))
 
     assert "Hello, is the pool open?" not in page
+
+
+# ------------------------------------------------------------------------------------- in a real browser
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_desk_is_accessible_and_its_shortcuts_only_enhance(page, live_server, assert_accessible):
+    from civicloop.conftest import login_in_browser
+    from civicloop.core.tests.test_csp_browser import COLLECT_VIOLATIONS
+
+    conversation = web_conversation(1)
+    InboxLabel.objects.create(name="Trees", colour="green")
+    login_in_browser(page, live_server, make_staff("carmen"))
+    page.context.add_init_script(COLLECT_VIOLATIONS)
+
+    page.goto(f"{INBOX}?status=open")
+    assert_accessible(page)
+    page.goto(f"{INBOX}{conversation.pk}/")
+    assert_accessible(page)
+
+    page.locator("h1").click()  # not typing in a field
+    page.keyboard.press("r")
+    assert page.evaluate("document.activeElement.id") == "id_body"
+    page.locator("h1").click()
+    page.keyboard.press("a")
+    assert page.evaluate("document.activeElement.id") == "desk-assignee"
+    page.locator("h1").click()
+    with page.expect_navigation():
+        page.keyboard.press("e")
+    conversation.refresh_from_db()
+    assert conversation.desk_status == DeskStatus.RESOLVED
+    assert page.evaluate("window.__cspViolations") == []
