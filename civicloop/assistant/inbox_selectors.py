@@ -9,7 +9,7 @@ texts and chats are masked for them. Social handles and posts are public and sho
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, CharField, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.utils.translation import gettext as _
 
 from civicloop.assistant.models import (
@@ -95,26 +95,24 @@ def with_desk_state(conversations: QuerySet[Any]) -> QuerySet[Any]:
     """`desk_state`: the desk status as it stands now. A pending or resolved conversation the resident
     wrote to since its status was set is open again, before the periodic task stores it (the inbound
     paths are hot and do not do it themselves)."""
-    last_inbound = (
-        AssistantMessage.objects.filter(conversation=OuterRef("pk"), direction=AssistantMessage.Direction.IN)
-        .order_by("-created_at", "-id")
-        .values("created_at")[:1]
+    answered = AssistantMessage.objects.filter(
+        conversation=OuterRef("pk"),
+        direction=AssistantMessage.Direction.IN,
+        created_at__gt=OuterRef("desk_status_at"),
     )
-    return conversations.annotate(last_inbound_at=Subquery(last_inbound)).annotate(
+    return conversations.annotate(
         desk_state=Case(
+            # Cheap column tests first: the message look-up runs only for conversations with news since.
             When(
                 Q(desk_status__in=[DeskStatus.PENDING, DeskStatus.RESOLVED])
-                & Q(last_inbound_at__gt=F("desk_status_at")),
+                & Q(last_message_at__gt=F("desk_status_at"))
+                & Q(Exists(answered)),
                 then=Value(DeskStatus.OPEN.value),
             ),
             default=F("desk_status"),
             output_field=CharField(),
         )
     )
-
-
-def desk_state_label(state: str) -> str:
-    return str(DeskStatus(state).label) if state in DeskStatus.values else state
 
 
 def _needs_answer() -> Q:

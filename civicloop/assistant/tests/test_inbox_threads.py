@@ -144,6 +144,7 @@ def test_a_reply_cannot_be_routed_to_another_resident_s_conversation(comms, twil
     )
 
     assert response.status_code == 400
+    assert "Choose one of this resident&#x27;s conversations." in page_text(response)
     assert not AssistantMessage.objects.filter(handled_as="staff").exists() and not twilio.messages
 
 
