@@ -232,9 +232,10 @@ def desk_join_same_numbers(conversations: Iterable[Conversation], *, now: dateti
     """The SMS and WhatsApp conversations of one number join one resident thread, looked for among the
     conversations the inbox is showing (one indexed query; writes only when a pair is found). A
     conversation staff unlinked stays out. True if anything joined."""
+    shown = list(conversations)
     phones = {
         conversation.phone
-        for conversation in conversations
+        for conversation in shown
         if conversation.channel in PHONE_CHANNELS
         and conversation.phone
         and conversation.resident_thread_id is None
@@ -253,9 +254,14 @@ def desk_join_same_numbers(conversations: Iterable[Conversation], *, now: dateti
     if not pairs:
         return False
     moment = now or timezone.now()
+    joined: dict[int, int] = {}
     with transaction.atomic():
         for members in pairs:
-            _join([pk for pk, _thread in members], [t for _pk, t in members if t], moment)
+            ids = [pk for pk, _thread in members]
+            thread_id = _join(ids, [t for _pk, t in members if t], moment)
+            joined.update(dict.fromkeys(ids, thread_id))
+    for conversation in shown:  # the page shows them joined at once
+        conversation.resident_thread_id = joined.get(conversation.pk, conversation.resident_thread_id)
     return True
 
 

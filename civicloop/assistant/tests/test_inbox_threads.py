@@ -78,6 +78,7 @@ def test_an_sms_and_a_whatsapp_conversation_of_one_number_show_as_one_thread_in_
     sms = sms_conversation(body="Is the pool open?")
     whatsapp = whatsapp_conversation(minutes=1)
 
+    assert page_text(comms.get(INBOX)).count("Joined thread") == 2  # joined as the list shows them
     page = page_text(comms.get(f"{INBOX}{sms.pk}/"))
 
     sms.refresh_from_db()
