@@ -80,3 +80,39 @@ def test_a_role_that_does_not_answer_residents_is_refused():
     response = staff(Role.MODERATOR).get(PAGE)
 
     assert response.status_code in (302, 403)
+
+
+def test_in_the_demo_staff_answer_a_comment_and_a_message_and_the_replies_are_written_to_files(
+    settings, tmp_path
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicloop.assistant.tests.test_inbox import post_reply, reply_key
+
+    settings.SOCIAL_FILE_DIR = str(tmp_path)
+    client = staff()
+    client.post(
+        PAGE, {"kind": "facebook_comment", "sender": "Rosa Pérez", "text": "¿Y el bache de mi cuadra?"}
+    )
+    client.post(PAGE, {"kind": "instagram_message", "sender": "rosa.p", "text": "Hola, ¿me ayudan?"})
+    comment = Conversation.objects.get(channel="facebook")
+    message = Conversation.objects.get(channel="instagram")
+
+    public = post_reply(
+        client, comment, "Gracias, lo revisamos hoy.", reply_key(client.get(f"/staff/inbox/{comment.pk}/"))
+    )
+    private = post_reply(
+        client, message, "Claro, dígame.", reply_key(client.get(f"/staff/inbox/{message.pk}/"))
+    )
+
+    assert public.status_code == 302 and private.status_code == 302
+    written = sorted(path.name for path in tmp_path.glob("*-reply-*.json"))
+    assert len(written) == 2 and written[0].startswith("facebook-") and written[1].startswith("instagram-")
+    AssistantMessage.objects.filter(conversation=message, direction="in").update(
+        created_at=timezone.now() - timedelta(days=8)
+    )
+    refused = post_reply(client, message, "¿Sigue ahí?", reply_key(client.get(f"/staff/inbox/{message.pk}/")))
+    assert refused.status_code == 400 and "7 days" in refused.content.decode()
+    assert len(list(tmp_path.glob("*-reply-*.json"))) == 2  # nothing more written

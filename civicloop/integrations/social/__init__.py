@@ -129,8 +129,13 @@ def _repliers() -> list[SocialInbox]:
 
 def social_inbox_for(network: str) -> SocialInbox | None:
     """The configured account on `network` the inbox answers from (Mastodon, Bluesky, Facebook, Instagram,
-    X), or None."""
-    return next((inbox for inbox in [*social_inboxes(), *_repliers()] if inbox.network == network), None)
+    X), or None; in the demo (SOCIAL_FILE_DIR set) an unconfigured network's replies are written there."""
+    found = next((inbox for inbox in [*social_inboxes(), *_repliers()] if inbox.network == network), None)
+    file_dir = getattr(settings, "SOCIAL_FILE_DIR", "")
+    if found is None and file_dir and network in NETWORKS:
+        limit, count = NETWORKS[network]
+        return FileSocialPoster(network, file_dir, limit=limit, count=count)
+    return found
 
 
 __all__ = [

@@ -1,5 +1,5 @@
-"""The demo's stand-in for networks without accounts: each post is written as a JSON file, as the demo's
-emails are written to var/sent-email/.
+"""The demo's stand-in for networks without accounts: each post (and each staff reply from the inbox) is
+written as a JSON file, as the demo's emails are written to var/sent-email/.
 
 One file per post, `<network>-<idempotency key>.json`, with the network, text, link, language, when it was
 queued and, for a post with an image, the image's address, alt text and the PNG saved beside it. A post
@@ -16,7 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from civicloop.integrations.social.base import SocialPostResult
+from civicloop.integrations.social.base import SocialMentions, SocialPostResult, SocialReplyTarget
 from civicloop.integrations.social.images import SocialImage
 
 _UNSAFE = re.compile(r"[^A-Za-z0-9._-]+")
@@ -72,6 +72,43 @@ class FileSocialPoster:
             created_at=created_at,
             language=language,
         )
+
+    # The inbox's side: in the demo, staff replies to residents on these networks are written here too.
+    def reply_text(self, text: str, target: SocialReplyTarget) -> str:
+        return text
+
+    def mentions(self, *, since: str) -> SocialMentions:
+        return SocialMentions(mentions=[], position=since)  # residents' posts come by webhook
+
+    def reply(
+        self,
+        *,
+        text: str,
+        target: SocialReplyTarget,
+        idempotency_key: str,
+        created_at: datetime,
+        language: str = "en",
+    ) -> SocialPostResult:
+        name = _UNSAFE.sub("_", f"{self.network}-reply-{idempotency_key}")
+        path = self.directory / f"{name}.json"
+        result = SocialPostResult(remote_id=path.name, remote_url=path.resolve().as_uri())
+        if path.exists():  # a retry with the same key writes nothing twice
+            return result
+        self.directory.mkdir(parents=True, exist_ok=True)
+        how = "private message" if target.kind == "message" or target.private else "public reply"
+        record = {
+            "network": self.network,
+            "reply": how,
+            "in_reply_to": target.remote_id,
+            "recipient": target.recipient_id,
+            "human_agent_tag": target.human_agent,
+            "text": text,
+            "language": language,
+            "queued_at": created_at.isoformat(),
+            "idempotency_key": idempotency_key,
+        }
+        _write_atomically(path, json.dumps(record, ensure_ascii=False, indent=2).encode("utf-8"))
+        return result
 
     def _write(
         self,
