@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from civicloop.assistant import inbox_requests, inbox_views
+from civicloop.assistant import inbox_records, inbox_requests, inbox_views
 
 urlpatterns = [
     path("", inbox_views.inbox, name="inbox"),
@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:conversation_id>/take-over/", inbox_views.inbox_thread_take_over, name="inbox-take-over"),
     path("<int:conversation_id>/hand-back/", inbox_views.inbox_thread_hand_back, name="inbox-hand-back"),
     path("<int:conversation_id>/request/", inbox_requests.inbox_thread_request, name="inbox-request"),
+    path("<int:conversation_id>/record.csv", inbox_records.inbox_thread_record, name="inbox-record"),
     # The service desk.
     path("bulk/", inbox_views.inbox_bulk, name="inbox-bulk"),
     path("views/", inbox_views.inbox_view_save, name="inbox-view-save"),
