@@ -2,10 +2,11 @@
 
 from django.urls import path
 
-from civicloop.assistant import inbox_records, inbox_requests, inbox_views
+from civicloop.assistant import inbox_measures, inbox_records, inbox_requests, inbox_views
 
 urlpatterns = [
     path("", inbox_views.inbox, name="inbox"),
+    path("measures/", inbox_measures.inbox_measures, name="inbox-measures"),
     path("<int:conversation_id>/", inbox_views.inbox_thread, name="inbox-thread"),
     path("<int:conversation_id>/reply/", inbox_views.inbox_thread_reply, name="inbox-reply"),
     path("<int:conversation_id>/take-over/", inbox_views.inbox_thread_take_over, name="inbox-take-over"),
