@@ -7,7 +7,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from civicloop.accounts.decorators import capability_required
 from civicloop.accounts.permissions import Capability
@@ -16,6 +16,7 @@ from civicloop.assistant.services.inbox_requests import (
     InboxRequestInvalid,
     inbox_request_draft,
     inbox_request_file,
+    inbox_request_link,
 )
 from civicloop.core.errors import NotFound
 from civicloop.servicerequests.forms import ServiceRequestForm
@@ -85,3 +86,22 @@ def inbox_thread_request(request: HttpRequest, conversation_id: int) -> HttpResp
         form = _form(code, initial={"description": draft.description, "address": draft.address})
     context |= {"form": form, "service": service}
     return render(request, "assistant/staff/inbox_request.html", context, status=status)
+
+
+@require_POST
+@capability_required(Capability.ANSWER_RESIDENTS)
+def inbox_thread_request_link(request: HttpRequest, conversation_id: int) -> HttpResponse:
+    """POST /staff/inbox/<id>/request/link/: the resident follows an existing request where they wrote."""
+    try:
+        linked = inbox_request_link(conversation_id=conversation_id, public_id=request.POST.get("number", ""))
+    except NotFound as error:
+        raise Http404(error.message) from error
+    except InboxRequestInvalid as error:
+        messages.error(request, error.message)
+        return HttpResponseRedirect(reverse("staff:inbox-request", args=[conversation_id]))
+    messages.success(
+        request,
+        _("The resident now follows request %(number)s: they hear of its status where they wrote from.")
+        % {"number": linked.public_id},
+    )
+    return HttpResponseRedirect(reverse("staff:inbox-thread", args=[conversation_id]))

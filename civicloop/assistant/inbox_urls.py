@@ -12,6 +12,11 @@ urlpatterns = [
     path("<int:conversation_id>/take-over/", inbox_views.inbox_thread_take_over, name="inbox-take-over"),
     path("<int:conversation_id>/hand-back/", inbox_views.inbox_thread_hand_back, name="inbox-hand-back"),
     path("<int:conversation_id>/request/", inbox_requests.inbox_thread_request, name="inbox-request"),
+    path(
+        "<int:conversation_id>/request/link/",
+        inbox_requests.inbox_thread_request_link,
+        name="inbox-request-link",
+    ),
     path("<int:conversation_id>/record.csv", inbox_records.inbox_thread_record, name="inbox-record"),
     # The service desk.
     path("bulk/", inbox_views.inbox_bulk, name="inbox-bulk"),

@@ -16,7 +16,12 @@ from civicloop.assistant.models import PHONE_CHANNELS, AssistantMessage, Convers
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.places.geocoding import place_locate
 from civicloop.servicerequests.models import ServiceRequest
-from civicloop.servicerequests.services import RequestInput, service_request_create
+from civicloop.servicerequests.services import (
+    RequestInput,
+    service_request_create,
+    service_request_follow_by_number,
+)
+from civicloop.subscriptions.services import contact_point_last_heard_set
 
 # The request's channel for each conversation's: the requester follows it there.
 REQUEST_CHANNELS: dict[str, str] = {
@@ -107,9 +112,11 @@ def inbox_request_file(
         language=conversation.language or "en",
         channel=REQUEST_CHANNELS.get(conversation.channel, ServiceRequest.Channel.SOCIAL),
     )
-    photo = _photo_url(_latest_inbound(conversation))
+    latest = _latest_inbound(conversation)
+    photo = _photo_url(latest)
     with transaction.atomic():
         request = service_request_create(data=data)
+        _window_from(conversation, latest)
         if photo:
             from civicloop.assistant.tasks import request_photo_attach  # tasks import the services
 
@@ -117,3 +124,37 @@ def inbox_request_file(
                 partial(request_photo_attach.enqueue, request_id=request.pk, media_url=photo)
             )
     return request
+
+
+def inbox_request_link(*, conversation_id: int, public_id: str) -> ServiceRequest:
+    """The resident of this conversation follows an existing request (theirs was reported already) on the
+    channel they wrote from; raises InboxRequestInvalid, nothing stored, for an unknown number or a
+    conversation with no number to follow by."""
+    conversation = Conversation.objects.filter(pk=conversation_id).first()
+    if conversation is None:
+        raise NotFound(_("There is no such conversation."))
+    if conversation.channel not in PHONE_CHANNELS:
+        raise InboxRequestInvalid(
+            _("This resident has no number here to follow a request by: give them its number in your reply."),
+            field="number",
+        )
+    request = ServiceRequest.objects.filter(public_id=public_id.strip()).first()
+    if request is None:
+        raise InboxRequestInvalid(_("There is no 311 request with that number."), field="number")
+    with transaction.atomic():
+        service_request_follow_by_number(
+            request=request,
+            kind=conversation.channel,
+            phone=conversation.phone,
+            language=conversation.language or "en",
+        )
+        _window_from(conversation, _latest_inbound(conversation))
+    return request
+
+
+def _window_from(conversation: Conversation, latest: AssistantMessage | None) -> None:
+    # WhatsApp's 24-hour window runs from the resident's own last message, not from when staff acted.
+    if conversation.channel == Conversation.Channel.WHATSAPP:
+        contact_point_last_heard_set(
+            kind=conversation.channel, value=conversation.phone, moment=latest.created_at if latest else None
+        )

@@ -2,6 +2,7 @@
 hears of its status on WhatsApp."""
 
 import pytest
+from django.utils import timezone
 
 from civicloop.accounts.models import Role
 from civicloop.assistant.models import Conversation
@@ -110,3 +111,73 @@ def test_staff_who_do_not_answer_residents_cannot_file_from_the_inbox(catalogue)
     response = moderator.get(f"/staff/inbox/{conversation.pk}/request/")
 
     assert response.status_code in (302, 403)
+
+
+def test_staff_link_a_whatsapp_resident_to_a_request_already_reported_and_they_hear_there(
+    catalogue,  # noqa: F811
+    comms,  # noqa: F811
+    twilio,  # noqa: F811
+):
+    from civicloop.servicerequests.services import RequestInput, service_request_create
+
+    reported = service_request_create(
+        data=RequestInput(
+            service_code=catalogue["Pothole in Street Complaint"].code,
+            latitude="41.83075",
+            longitude="-87.64611",
+            attributes={"WHEREIST": ["TRAFFIC"]},
+        )
+    )
+    conversation = staff_takes_the_conversation(comms)
+    link = f"/staff/inbox/{conversation.pk}/request/link/"
+
+    unknown = comms.post(link, {"number": "26-99999999"})
+    linked = comms.post(link, {"number": reported.public_id})
+    comms.post(link, {"number": reported.public_id})  # twice: still one follower
+
+    assert unknown.status_code == 302 and linked.status_code == 302
+    assert reported.followers.filter(contact_point__kind="whatsapp", contact_point__value=PHONE).count() == 1
+    service_request_status_change(request=reported, detailed_status="acknowledged")
+    deliveries_send_pending(channel="whatsapp", time_budget=5)
+    [sent] = twilio.messages
+    assert sent["to"] == WHATSAPP and reported.public_id in sent["body"]
+
+
+def test_a_conversation_without_a_number_cannot_follow_a_request(catalogue, comms, settings):  # noqa: F811
+    settings.META_APP_SECRET, settings.FACEBOOK_PAGE_ID = "s", "1"
+    conversation = Conversation.objects.create(
+        channel="facebook",
+        remote_account_id="42",
+        remote_thread_id="dm:42",
+        created_at=timezone.now(),
+        last_message_at=timezone.now(),
+    )
+
+    response = comms.post(
+        f"/staff/inbox/{conversation.pk}/request/link/", {"number": "26-00000001"}, follow=True
+    )
+
+    assert "no number here to follow a request by" in response.content.decode()
+
+
+def test_filing_days_after_the_message_does_not_open_whatsapps_window(catalogue, comms, twilio):  # noqa: F811
+    from datetime import timedelta
+
+    from civicloop.assistant.models import AssistantMessage
+
+    conversation = staff_takes_the_conversation(comms)
+    AssistantMessage.objects.filter(conversation=conversation).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    code = catalogue["Pothole in Street Complaint"].code
+    comms.post(
+        f"/staff/inbox/{conversation.pk}/request/",
+        {"service": code, "attr_WHEREIST": "TRAFFIC", "description": "bache", "address": "35th and Halsted"},
+    )
+    request = ServiceRequest.objects.get()
+
+    service_request_status_change(request=request, detailed_status="acknowledged")
+    deliveries_send_pending(channel="whatsapp", time_budget=5)
+
+    assert twilio.messages == []  # outside the window: only an approved template may go, and there is none
+    assert "template" in Delivery.objects.get().error

@@ -18,6 +18,7 @@ from civicloop.servicerequests.services.followers import (
     follower_stop,
     followers_merge,
     service_request_follow,
+    service_request_follow_by_number,
 )
 from civicloop.servicerequests.services.photos import (
     PHOTO_FIELDS,
@@ -69,6 +70,7 @@ __all__ = [
     "service_request_assign",
     "service_request_create",
     "service_request_follow",
+    "service_request_follow_by_number",
     "service_request_photo_add",
     "service_request_reopen",
     "service_request_status_change",

@@ -84,6 +84,26 @@ def service_request_follow(
     return outcomes
 
 
+def service_request_follow_by_number(
+    *, request: ServiceRequest, kind: str, phone: str, language: str = "en", now: datetime | None = None
+) -> Follower:
+    """The resident who asked for it on that number (staff link their conversation to the request) follows
+    it there at once: `kind` is "sms" or "whatsapp", the channel they wrote from, so no confirmation link
+    is sent (they are the one writing). Following again changes nothing."""
+    if kind not in (ContactPoint.Kind.SMS, ContactPoint.Kind.WHATSAPP):
+        raise ServiceRequestInvalid(_("Only a text or WhatsApp number can follow a request."), field="phone")
+    moment = now or timezone.now()
+    with transaction.atomic():
+        point = contact_point_ensure(kind=kind, value=phone, language=language)
+        follower, created = Follower.objects.get_or_create(
+            request=request, contact_point=point, defaults={"created_at": moment, "confirmed_at": moment}
+        )
+        if not created and follower.confirmed_at is None:
+            Follower.objects.filter(pk=follower.pk).update(confirmed_at=moment)
+            follower.confirmed_at = moment
+    return follower
+
+
 def follower_confirm(*, token: str, now: datetime | None = None) -> Follower:
     """The follow link was used: from now on this follower hears about every change."""
     follower = Follower.objects.select_related("request").filter(pk=follow_confirm_read(token)).first()

@@ -13,7 +13,11 @@ from civicloop.subscriptions.services.consent import (
     CHANNEL_WHATSAPP,
     consent_by_number_record,
 )
-from civicloop.subscriptions.services.contact_points import contact_point_ensure, contact_point_heard_from
+from civicloop.subscriptions.services.contact_points import (
+    contact_point_ensure,
+    contact_point_heard_from,
+    contact_point_last_heard_set,
+)
 from civicloop.subscriptions.services.preferences import (
     subscription_area_add_by_text,
     subscription_preferences_update,
@@ -30,6 +34,7 @@ __all__ = [
     "consent_by_number_record",
     "contact_point_ensure",
     "contact_point_heard_from",
+    "contact_point_last_heard_set",
     "subscription_area_add_by_text",
     "subscription_confirm",
     "subscription_confirm_by_text",

@@ -35,3 +35,9 @@ def contact_point_heard_from(*, kind: str, value: str, moment: datetime) -> int:
         .filter(Q(last_message_at__isnull=True) | Q(last_message_at__lt=moment))
         .update(last_message_at=moment)
     )
+
+
+def contact_point_last_heard_set(*, kind: str, value: str, moment: datetime | None) -> int:
+    """When the person last wrote from this address, as the conversation shows it (staff acting on it
+    later must not open WhatsApp's 24-hour window from their own time)."""
+    return ContactPoint.objects.filter(kind=kind, value=value).update(last_message_at=moment)
