@@ -63,11 +63,12 @@ def new_idempotency_key() -> str:
 
 
 class InboxReplyForm(forms.Form):
+    # Not required by the form: a WhatsApp template carries its own words (the service asks for a reply).
     body = forms.CharField(
         label=_("Your reply"),
         max_length=REPLY_MAX,
+        required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        error_messages={"required": _("Write a reply first.")},
     )
     # Made when the page is shown: the same form posted twice sends one reply.
     idempotency_key = forms.CharField(
@@ -87,6 +88,8 @@ class InboxReplyForm(forms.Form):
     )
     # One resident's joined conversations: which one the reply goes out on (empty: this one).
     via = forms.IntegerField(label=_("Reply on"), required=False, min_value=1)
+    # WhatsApp more than 24 hours after the resident's last message: an approved template instead.
+    whatsapp_template = forms.IntegerField(label=_("Approved WhatsApp template"), required=False, min_value=1)
 
 
 STATUS_CHOICES = [("", _("Any status")), *DeskStatus.choices]

@@ -13,6 +13,7 @@ from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.cache import never_cache
@@ -36,7 +37,8 @@ from civicloop.assistant.inbox_forms import (
     posted_ids,
     posted_int,
 )
-from civicloop.assistant.inbox_rules import reply_rule
+from civicloop.assistant.inbox_rules import latest_inbound, reply_rule
+from civicloop.assistant.models import Conversation
 from civicloop.assistant.services import desk
 from civicloop.assistant.services.inbox import (
     InboxReplyFailed,
@@ -44,8 +46,10 @@ from civicloop.assistant.services.inbox import (
     inbox_hand_back,
     inbox_reply,
     inbox_take_over,
+    whatsapp_inbox_templates,
 )
 from civicloop.core.errors import NotFound
+from civicloop.delivery.whatsapp import whatsapp_window_open
 
 PAGE_SIZE = 50
 
@@ -91,6 +95,18 @@ def inbox(request: HttpRequest) -> HttpResponse:
         "view_form": InboxSavedViewForm(),
     }
     return render(request, "assistant/staff/inbox.html", context)
+
+
+def _whatsapp_context(conversation: Conversation) -> dict[str, Any]:
+    """For a WhatsApp conversation: whether a free reply may go, and the approved templates otherwise."""
+    if conversation.channel != Conversation.Channel.WHATSAPP:
+        return {}
+    latest = latest_inbound(conversation)
+    window_open = whatsapp_window_open(latest.created_at if latest else None, timezone.now())
+    return {
+        "whatsapp_window_open": window_open,
+        "whatsapp_templates": [] if window_open else whatsapp_inbox_templates(conversation),
+    }
 
 
 def _thread_page(
@@ -146,6 +162,7 @@ def _thread_page(
         "language": language,
         "taken_over_by_me": conversation.taken_over_by_id == _staff(request).pk,
         "reply_rule": reply_rule(conversation),
+        **_whatsapp_context(conversation),
     }
     return render(request, "assistant/staff/inbox_thread.html", context, status=status)
 
@@ -172,6 +189,7 @@ def inbox_thread_reply(request: HttpRequest, conversation_id: int) -> HttpRespon
                 body=form.cleaned_data["body"],
                 idempotency_key=form.cleaned_data["idempotency_key"],
                 privately=form.cleaned_data.get("reply_as") == "private",
+                whatsapp_template_id=form.cleaned_data.get("whatsapp_template"),
             )
         except NotFound as error:
             raise Http404(error.message) from error

@@ -7,6 +7,7 @@ read back the reply an earlier attempt made, see their adapters) makes a retry w
 nothing new. The suppression list is checked before every text, as the outbox does.
 """
 
+from collections.abc import Mapping
 from datetime import datetime
 
 from django.utils.translation import gettext as _
@@ -32,15 +33,29 @@ def whatsapp_number_suppressed(phone: str) -> bool:
     return Suppression.objects.filter(channel=Channel.WHATSAPP, value=phone).exists()
 
 
-def whatsapp_direct_send(*, to: str, body: str, idempotency_key: str) -> SmsSendResult:
-    """Hand one WhatsApp message (free text: the caller checked the 24-hour window) to Twilio now."""
+def whatsapp_direct_send(
+    *,
+    to: str,
+    body: str,
+    idempotency_key: str,
+    content_sid: str = "",
+    content_variables: Mapping[str, str] | None = None,
+) -> SmsSendResult:
+    """Hand one WhatsApp message to Twilio now: free text (the caller checked the 24-hour window), or an
+    approved template (`content_sid` with its values)."""
     if whatsapp_number_suppressed(to):
         raise RecipientSuppressed(
             _("This number has stopped WhatsApp messages from the city: nothing can be sent to it there.")
         )
     from civicloop.integrations.sms import WHATSAPP_PREFIX, sms_provider
 
-    return sms_provider().send(to=WHATSAPP_PREFIX + to, body=body, idempotency_key=idempotency_key)
+    return sms_provider().send(
+        to=WHATSAPP_PREFIX + to,
+        body=body,
+        idempotency_key=idempotency_key,
+        content_sid=content_sid,
+        content_variables=content_variables,
+    )
 
 
 def sms_direct_send(*, to: str, body: str, idempotency_key: str) -> SmsSendResult:

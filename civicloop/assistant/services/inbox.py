@@ -10,6 +10,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,10 +35,12 @@ from civicloop.delivery.direct import (
     whatsapp_direct_send,
     whatsapp_number_suppressed,
 )
+from civicloop.delivery.models import WhatsAppTemplate
 from civicloop.delivery.whatsapp import WHATSAPP_WINDOW
 from civicloop.integrations.errors import PermanentProviderError, ProviderError, TransientProviderError
 from civicloop.integrations.social import SocialReplyTarget
 
+INBOX_TEMPLATE_PREFIX = "inbox"  # WhatsApp templates staff may send from the inbox (not notifications')
 REPLY_MAX = 1600  # a text message's own limit (Twilio); social networks have shorter ones
 WHATSAPP_MAX = 1600  # Twilio's limit for a WhatsApp message body
 STAFF_REPLY = "staff"  # AssistantMessage.handled_as of a staff reply
@@ -141,7 +144,13 @@ def _social_choices(
 
 
 def _prepared(
-    conversation: Conversation, body: str, *, privately: bool = False, moment: datetime | None = None
+    conversation: Conversation,
+    body: str,
+    *,
+    privately: bool = False,
+    moment: datetime | None = None,
+    whatsapp_template_id: int | None = None,
+    staff: User | None = None,
 ) -> tuple[str, AssistantMessage | None, dict[str, Any]]:
     """The text to send, the message it answers and the reply's choices (stored on it, so a retry sends the
     same); InboxReplyRefused when it cannot go as written."""
@@ -164,6 +173,9 @@ def _prepared(
             )
         return text, answered, {}
     if conversation.channel == Conversation.Channel.WHATSAPP:
+        if whatsapp_template_id is not None:
+            text, choices = _whatsapp_template_prepared(conversation, whatsapp_template_id, staff)
+            return text, answered, choices
         return _whatsapp_prepared(conversation, body, answered), answered, {}
     if conversation.channel in SOCIAL_CHANNELS:
         choices = _social_choices(
@@ -225,6 +237,43 @@ def _whatsapp_prepared(conversation: Conversation, body: str, answered: Assistan
     return body
 
 
+def _whatsapp_template_prepared(
+    conversation: Conversation, template_id: int, staff: User | None
+) -> tuple[str, dict[str, Any]]:
+    """A template Meta approved for the inbox (its name starts with "inbox"), the only thing WhatsApp lets
+    the city send more than 24 hours after the resident's last message; its values filled here."""
+    if conversation.opted_out_at is not None or whatsapp_number_suppressed(conversation.phone):
+        raise InboxReplyRefused(
+            _("This number has stopped WhatsApp messages from the city (STOP): nothing can be sent to it."),
+            field="body",
+        )
+    template = next((t for t in whatsapp_inbox_templates(conversation) if t.pk == template_id), None)
+    if template is None:
+        raise InboxReplyRefused(_("Choose one of the approved WhatsApp templates."), field="body")
+    values = {"city": settings.CITY_NAME, "staff": staff.get_full_name() if staff else ""}
+    variables = {
+        str(n): str(values.get(name, "")) for n, name in enumerate(template.variables or [], start=1)
+    }
+    text = _("WhatsApp template %(name)s (%(language)s)") % {
+        "name": template.template,
+        "language": template.language,
+    }
+    return text, {"content_sid": template.content_sid, "content_variables": variables}
+
+
+def whatsapp_inbox_templates(conversation: Conversation) -> list[WhatsAppTemplate]:
+    """The approved inbox templates for this WhatsApp resident: in their language, else in English."""
+    language = conversation.language or "en"
+    found = WhatsAppTemplate.objects.filter(
+        approved=True, template__startswith=INBOX_TEMPLATE_PREFIX, language__in=[language, "en"]
+    ).order_by("template", "language")
+    chosen: dict[str, WhatsAppTemplate] = {}
+    for template in found:
+        if template.template not in chosen or template.language == language:
+            chosen[template.template] = template
+    return list(chosen.values())
+
+
 def inbox_reply(
     *,
     conversation_id: int,
@@ -232,6 +281,7 @@ def inbox_reply(
     body: str,
     idempotency_key: str,
     privately: bool = False,
+    whatsapp_template_id: int | None = None,
     now: datetime | None = None,
 ) -> InboxReply:
     """Reply to the resident as `staff`: a text (SMS), a WhatsApp message, a message in their chat (web), or
@@ -253,7 +303,7 @@ def inbox_reply(
       the provider is called.
     """
     body = body.strip()
-    if not body:
+    if not body and whatsapp_template_id is None:  # a template carries its own words
         raise InboxReplyRefused(_("Write a reply first."), field="body")
     if len(body) > REPLY_MAX:
         raise InboxReplyRefused(
@@ -268,7 +318,14 @@ def inbox_reply(
             raise InboxReplyRefused(_("This form has expired. Reload the page and write the reply again."))
         return _send_again(earlier, moment)
     conversation = _conversation(conversation_id)
-    text, answered, choices = _prepared(conversation, body, privately=privately, moment=moment)
+    text, answered, choices = _prepared(
+        conversation,
+        body,
+        privately=privately,
+        moment=moment,
+        whatsapp_template_id=whatsapp_template_id,
+        staff=staff,
+    )
     is_web = conversation.channel == Conversation.Channel.WEB
     try:
         with transaction.atomic():
@@ -322,7 +379,14 @@ def _send(message: AssistantMessage) -> None:
             sent = sms_direct_send(to=conversation.phone, body=message.body, idempotency_key=key)
             provider_id, remote_id, remote_url = sent.provider_message_id, "", ""
         elif conversation.channel == Conversation.Channel.WHATSAPP:
-            sent = whatsapp_direct_send(to=conversation.phone, body=message.body, idempotency_key=key)
+            meta = message.remote_meta or {}
+            sent = whatsapp_direct_send(
+                to=conversation.phone,
+                body="" if meta.get("content_sid") else message.body,
+                idempotency_key=key,
+                content_sid=str(meta.get("content_sid", "")),
+                content_variables=meta.get("content_variables") or None,
+            )
             provider_id, remote_id, remote_url = sent.provider_message_id, "", ""
         else:
             posted = social_reply_send(

@@ -4,6 +4,7 @@ consent, 311 updates sent back on WhatsApp by its 24-hour rule, and staff replie
 from datetime import timedelta
 
 import pytest
+from django.conf import settings
 from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation
@@ -216,3 +217,38 @@ def test_consent_is_kept_per_channel_with_the_words_and_where_it_came_from(catal
     # a text STOP from the same number is the number's SMS consent, not its WhatsApp one
     reply_of(text("STOP"))
     assert ConsentRecord.objects.filter(channel__startswith="sms").count() == 0  # no SMS subscriber yet
+
+
+def test_after_24_hours_staff_may_send_only_an_approved_inbox_template(comms, twilio):  # noqa: F811
+    whatsapp("Hola, necesito ayuda con mi recibo de agua")
+    conversation = whatsapp_conversation()
+    AssistantMessage.objects.filter(conversation=conversation).update(
+        created_at=timezone.now() - timedelta(days=2)
+    )
+    follow_up = WhatsAppTemplate.objects.create(
+        template="inbox_follow_up",
+        language="en",
+        content_sid="HX" + "c" * 32,
+        variables=["city"],
+        approved=True,
+    )
+    WhatsAppTemplate.objects.create(  # not approved: never offered, never sent
+        template="inbox_other", language="en", content_sid="HX" + "d" * 32, approved=False
+    )
+    page = comms.get(f"/staff/inbox/{conversation.pk}/")
+    text_page = page.content.decode()
+    assert "inbox_follow_up" in text_page and "inbox_other" not in text_page
+
+    refused = post_reply(comms, conversation, "¿Sigue ahí?", reply_key(page))
+    key = reply_key(comms.get(f"/staff/inbox/{conversation.pk}/"))
+    sent = comms.post(
+        f"/staff/inbox/{conversation.pk}/reply/",
+        {"body": "", "idempotency_key": key, "whatsapp_template": str(follow_up.pk)},
+    )
+
+    assert refused.status_code == 400 and sent.status_code == 302
+    [message] = twilio.messages
+    assert message["to"] == WHATSAPP and message["content_sid"] == follow_up.content_sid
+    assert message["content_variables"] == {"1": settings.CITY_NAME}
+    stored = AssistantMessage.objects.get(conversation=conversation, sent_by__isnull=False)
+    assert "inbox_follow_up" in stored.body and stored.send_status == "sent"
