@@ -350,6 +350,11 @@ SOCIAL_INBOX_POLL_SECONDS = float(os.environ.get("SOCIAL_INBOX_POLL_SECONDS", "1
 
 # The inbox as a service desk: a conversation waiting for the resident this long with no message is resolved.
 INBOX_AUTO_RESOLVE_HOURS = float(os.environ.get("INBOX_AUTO_RESOLVE_HOURS", "72"))
+# Service-desk targets, in the city's business hours (its time zone; public holidays count as working days):
+# the first reply from a member of staff, and resolved, counted from the resident's first message.
+INBOX_BUSINESS_HOURS = os.environ.get("INBOX_BUSINESS_HOURS", "Mon-Fri 08:30-17:00")
+INBOX_FIRST_REPLY_SLA_HOURS = float(os.environ.get("INBOX_FIRST_REPLY_SLA_HOURS", "4"))
+INBOX_RESOLUTION_SLA_HOURS = float(os.environ.get("INBOX_RESOLUTION_SLA_HOURS", "24"))
 # The mailto: half of List-Unsubscribe (defaults to unsubscribe@<site host>).
 UNSUBSCRIBE_MAILTO = os.environ.get("UNSUBSCRIBE_MAILTO", "")
 

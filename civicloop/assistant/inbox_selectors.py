@@ -10,8 +10,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Case, CharField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value, When
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from civicloop.assistant.desk_sla import DeskTargets, desk_targets
 from civicloop.assistant.models import (
     PHONE_CHANNELS,
     SOCIAL_CHANNELS,
@@ -78,6 +80,7 @@ class InboxRow:
     last_direction: str
     needs_answer: bool
     privacy: str = ""  # PRIVATE (messages), PUBLIC (comments, replies, mentions), or "" when not told
+    targets: DeskTargets | None = None  # the service desk's first-reply and resolution targets
 
 
 def conversation_privacy(conversation: Conversation) -> str:
@@ -146,8 +149,10 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
             "assigned_to__username",
             "assigned_to__first_name",
             "assigned_to__last_name",
+            "created_at",
         )
         .annotate(
+            first_staff_reply_at=Subquery(_first_staff_reply()),
             last_body=Subquery(latest.values("body")[:1]),
             last_direction=Subquery(latest.values("direction")[:1]),
             last_handled_as=Subquery(latest.values("handled_as")[:1]),
@@ -219,8 +224,16 @@ def _preview(text: str) -> str:
     return text if len(text) <= PREVIEW_CHARS else text[: PREVIEW_CHARS - 1].rstrip() + "…"
 
 
+def _first_staff_reply() -> QuerySet[AssistantMessage, Any]:
+    replies = AssistantMessage.objects.filter(
+        conversation=OuterRef("pk"), direction=AssistantMessage.Direction.OUT, sent_by__isnull=False
+    )
+    return replies.order_by("created_at", "id").values("created_at")[:1]
+
+
 def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool) -> list[InboxRow]:
     """The rows of one page of `inbox_conversations` (no further queries)."""
+    now = timezone.now()
     rows = []
     for conversation in conversations:
         body = getattr(conversation, "last_body", None) or ""
@@ -235,6 +248,12 @@ def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool)
                 needs_answer=direction == AssistantMessage.Direction.IN
                 and handled_as not in NO_ANSWER_NEEDED,
                 privacy=conversation_privacy(conversation),
+                targets=desk_targets(
+                    conversation,
+                    first_staff_reply_at=getattr(conversation, "first_staff_reply_at", None),
+                    desk_state=getattr(conversation, "desk_state", conversation.desk_status),
+                    now=now,
+                ),
             )
         )
     return rows
