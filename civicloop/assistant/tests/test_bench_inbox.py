@@ -33,8 +33,8 @@ def test_the_command_drives_every_network_and_lists_the_inbox(capsys, transactio
     assert report["healthz_per_second"] > 0 and report["ratio_to_healthz"] > 0
     assert (report["inbox_conversations"], report["inbox_messages"]) == (300, 1500)
     assert report["inbox_list_p50_ms"] > 0 and report["inbox_filtered_p50_ms"] > 0
-    # the list's queries do not grow with the page (no N+1)
-    assert report["inbox_list_queries"] <= 8 and report["inbox_filtered_queries"] <= 8
+    # a fixed number of queries a page, as test_inbox's bound (no N+1 over 300 conversations)
+    assert report["inbox_list_queries"] <= 12 and report["inbox_filtered_queries"] <= 12
     assert report["met"] == targets_met(report)
 
 
