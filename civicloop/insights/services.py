@@ -18,6 +18,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from civicloop.assistant.response_times import inbox_response_times
 from civicloop.insights import aggregates
 from civicloop.insights.models import InsightsSnapshot
 from civicloop.insights.svg import map_paths
@@ -201,6 +202,29 @@ def _delivery(since: datetime) -> dict[str, Any]:
     }
 
 
+def _inbox_answers(now: datetime, since: datetime) -> dict[str, Any]:
+    """Residents' messages answered by staff, by channel and language (no row under k conversations)."""
+    days = max((now - since).days, 1)
+    rows = []
+    for row in inbox_response_times(days=days, now=now):
+        conversations = suppressed(row.conversations)
+        if conversations is None:
+            continue  # too few people to show: leaves out the row, its times with it
+        rows.append(
+            {
+                "channel": row.channel,
+                "language": row.language,
+                "conversations": conversations,
+                "answered": suppressed(row.answered_by_staff),
+                "median_hours": row.first_reply_median_hours,
+                "p90_hours": row.first_reply_p90_hours,
+                "resolved": suppressed(row.resolved),
+                "resolution_median_hours": row.resolution_median_hours,
+            }
+        )
+    return {"by_channel": rows}
+
+
 def _area_requests(areas: list[CommunityArea], since: datetime) -> dict[str, list[list[Any]]]:
     numbers = {area.pk: area.number for area in areas}
     table: dict[tuple[int, int], dict[str, int]] = {}
@@ -248,6 +272,7 @@ def insights_compute(*, now: datetime | None = None) -> dict[str, Any]:
         "services": services,
         "replies": _reply_times(since),
         "delivery": _delivery(since),
+        "inbox": _inbox_answers(now, since),
     }
 
 

@@ -6,8 +6,8 @@ import pytest
 from django.utils import timezone
 
 from civicloop.accounts.models import Role
-from civicloop.assistant.inbox_measures import inbox_response_times
 from civicloop.assistant.models import AssistantMessage, Conversation, DeskStatus
+from civicloop.assistant.response_times import inbox_response_times
 from civicloop.assistant.tests.test_inbox import carmen, comms, make_staff, signed_in  # noqa: F401
 
 pytestmark = pytest.mark.django_db

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
+from civicloop.assistant.models import Conversation
 from civicloop.insights import svg
 from civicloop.insights.selectors.formatting import _days, _figure, _number, _percent, fewer_than
 from civicloop.insights.selectors.snapshot import _areas, _responses, _trend, computed_at
@@ -274,6 +275,56 @@ def _delivery_chart(data: dict[str, Any]) -> Chart:
     )
 
 
+def _inbox_chart(data: dict[str, Any]) -> Chart | None:
+    k = data["k"]
+    rows = data.get("inbox", {}).get("by_channel", [])  # a snapshot from before it was counted has none
+    if not rows:
+        return None
+    labels = dict(Conversation.Channel.choices)
+
+    def hours(value: float | None) -> str:
+        return "—" if value is None else _("%(hours)s hours") % {"hours": _figure(value, 1)}
+
+    def label(row: dict[str, Any]) -> str:
+        return f"{labels.get(row['channel'], row['channel'])} · {_language_name(row['language'])}"
+
+    bars = [svg.Bar(label(row), row["median_hours"], hours(row["median_hours"])) for row in rows]
+    return Chart(
+        slug="messages-answered",
+        heading=_("Residents' messages answered by staff"),
+        svg=svg.bar_chart_svg(
+            chart_id="messages-answered",
+            bars=bars,
+            title=_("Median hours from a resident's message to a staff reply, by channel and language"),
+            desc=_(
+                "Bar chart, one bar a channel and language; the median is written at the end of each bar."
+            ),
+        ),
+        header=[
+            _("Channel"),
+            _("Language"),
+            _("Conversations"),
+            _("Answered by staff"),
+            _("Median"),
+            _("90th percentile"),
+            _("Resolved"),
+        ],
+        rows=[
+            [
+                str(labels.get(row["channel"], row["channel"])),
+                _language_name(row["language"]),
+                _number(row["conversations"], k),
+                _number(row["answered"], k),
+                hours(row["median_hours"]),
+                hours(row["p90_hours"]),
+                _number(row["resolved"], k),
+            ]
+            for row in rows
+        ],
+        caption=_("Time to the first staff reply to a resident's message, last 12 months"),
+    )
+
+
 def _reply_months_chart(data: dict[str, Any]) -> Chart:
     k = data["k"]
     rows = _trend(data, data["replies"]["by_month"], lambda row: row["month"])
@@ -342,6 +393,9 @@ def dashboard(data: dict[str, Any], *, language: str = "en", staff: bool = False
         _reply_chart(data),
         _delivery_chart(data),
     ]
+    answered = _inbox_chart(data)
+    if answered is not None:
+        charts.append(answered)
     staff_charts = [_service_chart(data, language), _reply_months_chart(data)] if staff else []
     city = {
         "participation": data["participation"]["city"],

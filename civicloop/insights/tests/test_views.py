@@ -118,3 +118,52 @@ def test_staff_refresh_button_queues_the_task_which_recomputes(
 def test_hourly_refresh_is_queued_once() -> None:
     assert insights_schedule() is True
     assert insights_schedule() is False
+
+
+def test_dashboard_shows_how_fast_staff_answer_residents_messages_by_channel_and_language(
+    city: City, client: Client
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from civicloop.assistant.models import AssistantMessage, Conversation
+
+    staff = User.objects.create_user(username="answering", password="x" * 20, role=Role.COMMUNICATIONS)
+    start = timezone.now() - timedelta(days=3)
+    for n in range(4):  # k = 3: four Spanish WhatsApp conversations are shown, two Facebook ones are not
+        made = Conversation.objects.create(
+            channel="whatsapp",
+            phone=f"+1312555{n:04d}",
+            language="es",
+            created_at=start,
+            last_message_at=start,
+        )
+        AssistantMessage.objects.create(conversation=made, direction="in", body="hola", created_at=start)
+        AssistantMessage.objects.create(
+            conversation=made,
+            direction="out",
+            body="ok",
+            sent_by=staff,
+            created_at=start + timedelta(hours=2),
+        )
+    for n in range(2):
+        made = Conversation.objects.create(
+            channel="facebook",
+            remote_account_id=str(n),
+            remote_thread_id=f"dm:{n}",
+            language="en",
+            created_at=start,
+            last_message_at=start,
+        )
+        AssistantMessage.objects.create(conversation=made, direction="in", body="hi", created_at=start)
+    insights_refresh()
+
+    html = client.get("/insights/").content.decode()
+
+    assert (
+        "Residents&#x27; messages answered by staff" in html
+        or "Residents' messages answered by staff" in html
+    )
+    assert "WhatsApp · Spanish" in html and "2.0 hours" in html
+    assert "Facebook" not in html.split("messages-answered", 1)[1]  # under k: no row
