@@ -2,7 +2,13 @@
 
 from django.urls import path
 
-from civicloop.assistant import inbox_measures, inbox_records, inbox_requests, inbox_views
+from civicloop.assistant import (
+    inbox_desk_views,
+    inbox_measures,
+    inbox_records,
+    inbox_requests,
+    inbox_views,
+)
 
 urlpatterns = [
     path("", inbox_views.inbox, name="inbox"),
@@ -19,20 +25,20 @@ urlpatterns = [
     ),
     path("<int:conversation_id>/record.csv", inbox_records.inbox_thread_record, name="inbox-record"),
     # The service desk.
-    path("bulk/", inbox_views.inbox_bulk, name="inbox-bulk"),
-    path("views/", inbox_views.inbox_view_save, name="inbox-view-save"),
-    path("views/<int:view_id>/delete/", inbox_views.inbox_view_delete, name="inbox-view-delete"),
-    path("labels/", inbox_views.inbox_labels, name="inbox-labels"),
-    path("labels/<int:label_id>/delete/", inbox_views.inbox_label_delete, name="inbox-label-delete"),
-    path("<int:conversation_id>/assign/", inbox_views.inbox_thread_assign, name="inbox-assign"),
-    path("<int:conversation_id>/status/", inbox_views.inbox_thread_status, name="inbox-status"),
-    path("<int:conversation_id>/labels/", inbox_views.inbox_thread_label_add, name="inbox-label-add"),
+    path("bulk/", inbox_desk_views.inbox_bulk, name="inbox-bulk"),
+    path("views/", inbox_desk_views.inbox_view_save, name="inbox-view-save"),
+    path("views/<int:view_id>/delete/", inbox_desk_views.inbox_view_delete, name="inbox-view-delete"),
+    path("labels/", inbox_desk_views.inbox_labels, name="inbox-labels"),
+    path("labels/<int:label_id>/delete/", inbox_desk_views.inbox_label_delete, name="inbox-label-delete"),
+    path("<int:conversation_id>/assign/", inbox_desk_views.inbox_thread_assign, name="inbox-assign"),
+    path("<int:conversation_id>/status/", inbox_desk_views.inbox_thread_status, name="inbox-status"),
+    path("<int:conversation_id>/labels/", inbox_desk_views.inbox_thread_label_add, name="inbox-label-add"),
     path(
         "<int:conversation_id>/labels/<int:label_id>/remove/",
-        inbox_views.inbox_thread_label_remove,
+        inbox_desk_views.inbox_thread_label_remove,
         name="inbox-label-remove",
     ),
-    path("<int:conversation_id>/notes/", inbox_views.inbox_thread_note, name="inbox-note"),
-    path("<int:conversation_id>/link/", inbox_views.inbox_thread_link, name="inbox-link"),
-    path("<int:conversation_id>/unlink/", inbox_views.inbox_thread_unlink, name="inbox-unlink"),
+    path("<int:conversation_id>/notes/", inbox_desk_views.inbox_thread_note, name="inbox-note"),
+    path("<int:conversation_id>/link/", inbox_desk_views.inbox_thread_link, name="inbox-link"),
+    path("<int:conversation_id>/unlink/", inbox_desk_views.inbox_thread_unlink, name="inbox-unlink"),
 ]

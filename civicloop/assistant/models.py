@@ -1,6 +1,8 @@
 """The assistant: conversations with residents by text (and on the web), every message in and out, and
 the knowledge base of common questions it answers from. The staff inbox reads the same conversations,
-and adds the replies and mentions the city's social accounts receive."""
+and adds the replies and mentions the city's social accounts receive.
+
+Kept as one module: Django finds an app's models here, and their constraints refer to one another."""
 
 from django.conf import settings
 from django.db import models

@@ -4,6 +4,9 @@ reply to the resident as a member of staff, by text, in the web chat, or in the 
 A reply is stored before it is sent, under the idempotency key of the form that wrote it (unique), so the
 same form posted twice, or again after a timeout, sends one message; a send that failed may be tried
 again with the same key and text, which the provider treats as the same message.
+
+Kept as one module: one reply's way out (stored, checked against its channel's rules, sent, recorded),
+whose steps share the stored message and its idempotency key.
 """
 
 from dataclasses import dataclass

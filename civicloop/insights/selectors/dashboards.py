@@ -1,4 +1,6 @@
-"""The public and staff dashboards: every chart as an SVG with its table."""
+"""The public and staff dashboards: every chart as an SVG with its table.
+
+Kept as one module: each chart is built the same way from the one stored snapshot, and read together."""
 
 from dataclasses import dataclass, field
 from datetime import datetime
