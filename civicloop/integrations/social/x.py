@@ -100,8 +100,8 @@ class XPoster:
                 return earlier
         raise error
 
-    def earlier_post(self, *, text: str, link: str, created_at: datetime) -> SocialPostResult | None:
-        """The account's post since `created_at` (less slack) linking to `link` or with exactly `text`."""
+    def _posts_since(self, created_at: datetime, *, fields: str) -> list[Any]:
+        """The account's latest posts since `created_at` (less slack): one page, for finding our own."""
         what = "X posts"
         start = (created_at - LOOKBACK_SLACK).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
         response = http_request(
@@ -111,16 +111,16 @@ class XPoster:
             timeout=self.timeout,
             what=what,
             headers=self._auth(),
-            params={
-                "start_time": start,
-                "max_results": str(TWEETS_PAGE),
-                "tweet.fields": "created_at,entities",
-            },
+            params={"start_time": start, "max_results": str(TWEETS_PAGE), "tweet.fields": fields},
         )
         if response.status_code != 200:
             raise _x_error(response, what=what)
         items = json_object(response, what=what).get("data")
-        for item in items if isinstance(items, list) else []:
+        return items if isinstance(items, list) else []
+
+    def earlier_post(self, *, text: str, link: str, created_at: datetime) -> SocialPostResult | None:
+        """The account's post since `created_at` (less slack) linking to `link` or with exactly `text`."""
+        for item in self._posts_since(created_at, fields="created_at,entities"):
             if isinstance(item, dict) and isinstance(item.get("id"), str) and _is_ours(item, text, link):
                 return self._result(item["id"])
         return None
@@ -225,25 +225,7 @@ class XReplies(XPoster):
         self, *, text: str, target: SocialReplyTarget, created_at: datetime
     ) -> SocialPostResult | None:
         """The account's post since `created_at` (less slack) replying to `target` with exactly `text`."""
-        what = "X posts"
-        start = (created_at - LOOKBACK_SLACK).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        response = http_request(
-            self._http,
-            "GET",
-            f"{self.api_url}/2/users/{self.user_id}/tweets",
-            timeout=self.timeout,
-            what=what,
-            headers=self._auth(),
-            params={
-                "start_time": start,
-                "max_results": str(TWEETS_PAGE),
-                "tweet.fields": "created_at,referenced_tweets",
-            },
-        )
-        if response.status_code != 200:
-            raise _x_error(response, what=what)
-        items = json_object(response, what=what).get("data")
-        for item in items if isinstance(items, list) else []:
+        for item in self._posts_since(created_at, fields="created_at,referenced_tweets"):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 continue
             if str(item.get("text", "")).strip() == text.strip() and _replies_to(item, target.remote_id):
