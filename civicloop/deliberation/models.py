@@ -113,11 +113,13 @@ class ConversationParticipant(models.Model):
 
 
 class Statement(models.Model):
-    """A short statement residents vote on. Moderation as Polis's ``moderated``: 1, 0, −1."""
+    """A short statement residents vote on. Moderation as Polis's ``moderated``: 1, 0, −1; hidden (after
+    residents' reports, until a moderator decides the case) is 0 as held is."""
 
     class Moderation(models.TextChoices):
         ACCEPTED = "accepted", _("Accepted")
         HELD = "held", _("Held for moderation")
+        HIDDEN = "hidden", _("Hidden after reports")
         REJECTED = "rejected", _("Rejected")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="statements")
@@ -146,7 +148,7 @@ class Statement(models.Model):
                 fields=["conversation", "external_id"], name="deliberation_statement_number_once"
             ),
             models.CheckConstraint(
-                condition=Q(moderation__in=["accepted", "held", "rejected"]),
+                condition=Q(moderation__in=["accepted", "held", "hidden", "rejected"]),
                 name="deliberation_statement_moderation_valid",
             ),
         ]

@@ -28,6 +28,7 @@ from civicloop.engage.selectors import Viewer, space_readable
 POLIS_MODERATED: dict[str, int] = {
     Statement.Moderation.ACCEPTED: 1,
     Statement.Moderation.HELD: 0,
+    Statement.Moderation.HIDDEN: 0,
     Statement.Moderation.REJECTED: -1,
 }
 

@@ -12,6 +12,11 @@ urlpatterns = [
         name="statement_add",
     ),
     path("conversations/<int:conversation_id>/report/", views.conversation_report, name="report"),
+    path(
+        "conversations/<int:conversation_id>/statements/<int:statement_id>/report/",
+        views.statement_report,
+        name="statement_report",
+    ),
     # Open data: statements.csv, votes.csv, groups.csv (opendata.OPEN_DATA_TABLES; others are 404).
     path(
         "conversations/<int:conversation_id>/data/<slug:table>.csv", views.conversation_data_csv, name="data"

@@ -13,7 +13,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.core.throttling import client_rate_limit_exceeded
@@ -23,6 +23,8 @@ from civicloop.deliberation.models import Conversation, Statement
 from civicloop.engage import selectors as engage_selectors
 from civicloop.engage.selectors import Viewer
 from civicloop.engage.views import SESSION_KEY
+from civicloop.moderation.forms import ReportForm
+from civicloop.moderation.report_submission import report_submit
 
 # Per network address: a resident votes on many statements in a few minutes, and a library or a
 # school shares one address, so far more than posts.
@@ -223,3 +225,35 @@ def conversation_data_csv(request: HttpRequest, conversation_id: int, table: str
     )
     response["Content-Disposition"] = f'attachment; filename="conversation-{conversation.pk}-{table}.csv"'
     return response
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def statement_report(request: HttpRequest, conversation_id: int, statement_id: int) -> HttpResponse:
+    """A resident reports a statement to the moderators, as an idea or a comment is reported."""
+    conversation, viewer, refusal = _conversation(request, conversation_id)
+    if refusal:
+        return refusal
+    statement = Statement.objects.filter(conversation=conversation, pk=statement_id).first()
+    shown = (Statement.Moderation.ACCEPTED,) + ((Statement.Moderation.HIDDEN,) if viewer.is_moderator else ())
+    if statement is None or statement.moderation not in shown:
+        raise Http404("No such statement.")
+    resident = viewer.participant
+    if resident is None and viewer.is_staff:
+        from civicloop.engage.services import participant_for_staff
+
+        resident = participant_for_staff(viewer.user)
+    if resident is None:
+        return HttpResponseRedirect(f"{reverse('engage:sign_in')}?next={request.path}")
+    form = ReportForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        outcome = report_submit(request, form, reporter=resident, content=statement)
+        if outcome.refused:
+            return _refused(request, outcome.refused, viewer)
+        if outcome.sent:
+            messages.success(request, _("Thank you. A moderator will look at it."))
+            return HttpResponseRedirect(conversation.get_absolute_url())
+        status = outcome.status
+    context = {"form": form, "conversation": conversation, "statement": statement}
+    return render(request, "deliberation/statement_report.html", context, status=status)

@@ -7,6 +7,7 @@ from typing import Any
 
 from django.db.models import F, QuerySet
 from django.urls import reverse
+from django.utils.translation import gettext as _
 
 from civicloop.engage.models import (
     Comment,
@@ -33,6 +34,48 @@ def _notice(idea_id: int, *, is_comment: bool) -> dict[str, Any]:
         "is_comment": is_comment,
         "idea_title": Idea.objects.filter(pk=idea_id).values_list("title", flat=True).first() or "",
         "idea_path": reverse("engage:idea", args=[idea_id]),
+    }
+
+
+def _notice_of(idea_id: int, *, is_comment: bool) -> dict[str, Any]:
+    return _notice(idea_id, is_comment=is_comment) | {"what": "comment" if is_comment else "idea"}
+
+
+def _ideas_described(cases: list[Any]) -> dict[int, reportables.Described]:
+    """From the idea moderation's queue and case page join (case.idea): no query."""
+    return {
+        case.pk: reportables.Described(
+            label=_("Idea"),
+            heading=_("The idea"),
+            yours=_("Your idea"),
+            title=case.idea.title,
+            body=case.idea.body,
+            author_name=case.idea.author.display_name,
+            path=case.idea.get_absolute_url(),
+            context=case.idea.question.text,
+            where="",
+            state_label=case.idea.get_moderation_state_display(),
+        )
+        for case in cases
+    }
+
+
+def _comments_described(cases: list[Any]) -> dict[int, reportables.Described]:
+    """From the comment and its idea moderation's queue and case page join: no query."""
+    return {
+        case.pk: reportables.Described(
+            label=_("Comment"),
+            heading=_("The comment"),
+            yours=_("Your comment"),
+            title="",
+            body=case.comment.body,
+            author_name=case.comment.author.display_name,
+            path=f"{case.idea.get_absolute_url()}#comment-{case.comment_id}",
+            context=case.idea.question.text,
+            where=_("On the idea “%(title)s”") % {"title": case.idea.title},
+            state_label=case.comment.get_moderation_state_display(),
+        )
+        for case in cases
     }
 
 
@@ -67,11 +110,12 @@ IDEA = reportables.Reportable(
     edit=_idea_edit,
     state_changed=lambda idea, before, after: None,
     author=_author,
-    notice=lambda idea: _notice(idea.pk, is_comment=False),
+    notice=lambda idea: _notice_of(idea.pk, is_comment=False),
     listed=lambda states: list(
         Idea.objects.filter(moderation_state__in=states).select_related("question").order_by("id")
     ),
     export_place=lambda idea: (idea.pk, idea.question.text, idea.title),
+    described=_ideas_described,
 )
 
 COMMENT = reportables.Reportable(
@@ -84,11 +128,12 @@ COMMENT = reportables.Reportable(
     edit=_comment_edit,
     state_changed=_comment_state_changed,
     author=_author,
-    notice=lambda comment: _notice(comment.idea_id, is_comment=True),
+    notice=lambda comment: _notice_of(comment.idea_id, is_comment=True),
     listed=lambda states: list(
         Comment.objects.filter(moderation_state__in=states).select_related("idea__question").order_by("id")
     ),
     export_place=lambda comment: (comment.idea.pk, comment.idea.question.text, ""),
+    described=_comments_described,
 )
 
 

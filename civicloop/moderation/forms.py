@@ -62,7 +62,13 @@ class DecisionForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
     )
 
-    def __init__(self, *args: Any, is_comment: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, is_comment: bool = False, editable: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         if is_comment:
             del self.fields["title"]
+        if not editable:  # a statement people voted on: approve or reject only
+            action = self.fields["action"]
+            action.choices = [c for c in Decision.Action.choices if c[0] != Decision.Action.EDIT]  # type: ignore[attr-defined]
+            del self.fields["body"]
+            if "title" in self.fields:
+                del self.fields["title"]

@@ -5,16 +5,19 @@ Engage registers ideas and comments (`Reportable`) and the supports on its quest
 (`QuestionSupports`, for the looks for bursts and coordinated supports) from its AppConfig.ready();
 deliberation registers the votes in its conversations (`ConversationVotes`, for the look for
 coordinated voting and a moderator's exclusion of a group's votes) from its own.
-A new kind of content is moderated the same way: it stores a `moderation_state` (one of the states
-below), `held_reasons`, `civility_score` and `author_id` (a resident, `engage.Participant`), and
-registers a `Reportable`. It needs no moderation migration: a case and a report point at their item by
-(`kind`, `content_id`), and moderation finds the item through this registry.
+Deliberation registers its conversations' statements too, whose state and author are stored its own way
+(`state`, `state_store`, `author_id` translate).
+A new kind of content is moderated the same way: it stores `held_reasons`, `civility_score`,
+`created_at`, a state (by default `moderation_state`, one of the states below) and an author (by
+default `author_id`, a resident: `engage.Participant`), and registers a `Reportable`. It needs no
+moderation migration: a case and a report point at their item by (`kind`, `content_id`), and
+moderation finds the item through this registry.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -26,6 +29,35 @@ REMOVED = "removed"
 STATES = (PUBLISHED, HELD, HIDDEN, REMOVED)
 
 TITLE_MAX = 150  # a moderator's edit of a title
+
+
+@dataclass(frozen=True)
+class Described:
+    """An item as the moderation pages show it, whatever its kind."""
+
+    label: str  # "Idea", in the active language
+    heading: str  # "The idea"
+    yours: str  # "Your idea", for its author's appeal page
+    title: str  # "" for a kind without titles
+    body: str
+    author_name: str
+    path: str  # where the item is seen on the site
+    context: str  # the question or conversation it belongs to
+    where: str  # one sentence placing it, "On the idea “Bus lanes”"; "" when the title says it
+    state_label: str  # its state in its app's own words
+
+
+def _stored_state(item: Any) -> str:
+    return str(item.moderation_state)
+
+
+def _state_stored(item: Any, state: str) -> None:
+    type(item).objects.filter(pk=item.pk).update(moderation_state=state)
+    item.moderation_state = state
+
+
+def _stored_author_id(item: Any) -> int | None:
+    return item.author_id  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True)
@@ -46,14 +78,26 @@ class Reportable:
     edit: Callable[[Any, str, str, datetime], None]
     # Called after the item's moderation state changed from `before` to `after` (counts kept in step).
     state_changed: Callable[[Any, str, str], None]
-    # The author (with `contact_point`, `confirmed_at` and `language`), for telling them a decision.
+    # The author (with `contact_point`, `confirmed_at` and `language`), for telling them a decision;
+    # None when no resident wrote it.
     author: Callable[[Any], Any]
-    # What the decision notice says about the item: {"is_comment", "idea_title", "idea_path"}.
+    # What the decision notice says about the item: {"what": its kind, "is_comment", "idea_title",
+    # "idea_path"}; the idea's title and path are the conversation's for a statement.
     notice: Callable[[Any], dict[str, Any]]
     # The items in `states`, by number (one query), for the public-records export.
     listed: Callable[[list[str]], list[Any]]
-    # (idea number, question text, title) of an item listed, for the export.
-    export_place: Callable[[Any], tuple[int, str, str]]
+    # (idea number or None, question or conversation, title) of an item listed, for the export.
+    export_place: Callable[[Any], tuple[int | None, str, str]]
+    # The items of these cases as the queue and the case page show them, by case number: no query for a
+    # kind whose case columns the queue joins (engage's), one for a kind without.
+    described: Callable[[list[Any]], dict[int, Described]]
+    # Whether a moderator may edit the text (not a statement people have voted on).
+    editable: bool = True
+    # The item's state as moderation names it (one of STATES), and storing one.
+    state: Callable[[Any], str] = field(default=_stored_state)
+    state_store: Callable[[Any, str], None] = field(default=_state_stored)
+    # The resident (engage.Participant) who wrote it, by number; None when none did (an import).
+    author_id: Callable[[Any], int | None] = field(default=_stored_author_id)
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from civicloop.moderation.models import (
 from civicloop.moderation.reportables import (
     HIDDEN,
     REMOVED,
+    Described,
     conversation_votes,
     question_supports,
     reportable_of_kind,
@@ -46,6 +47,15 @@ def queue_cases(queue: str = "all") -> QuerySet[ModerationCase]:
     if queue == "decided":
         return cases.order_by("-decided_at", "-id")
     return cases.order_by("-urgent", "opened_at", "id")
+
+
+def cases_described(cases: list[ModerationCase]) -> dict[int, Described]:
+    """The items of these cases as the pages show them, by case number: one query per kind on the page
+    at most (none for engage's kinds, whose columns `queue_cases` joins)."""
+    described: dict[int, Described] = {}
+    for kind in sorted({case.kind for case in cases}):
+        described |= reportable_of_kind(kind).described([case for case in cases if case.kind == kind])
+    return described
 
 
 def queue_counts() -> dict[str, int]:
@@ -107,7 +117,10 @@ def coordinated_case_file(case_id: int) -> CoordinatedCaseFile:
 @dataclass(frozen=True)
 class CaseFile:
     case: ModerationCase
-    content: Any  # the idea or comment (a registered reportable)
+    content: Any  # the idea, comment or statement (a registered reportable)
+    described: Described
+    # The resident who wrote it, by participant number (None for an imported statement).
+    author_id: int | None
     reports: list[Report]
     decisions: list[Decision]
     events: list[AuditEvent]
@@ -136,10 +149,13 @@ def case_file(case_id: int) -> CaseFile:
     )
     if case is None:
         raise NotFound("No such case.")
-    content: Any = reportable_of_kind(case.kind).model.objects.get(pk=case.content_id)
+    reportable = reportable_of_kind(case.kind)
+    content: Any = reportable.model.objects.get(pk=case.content_id)
     return CaseFile(
         case=case,
         content=content,
+        described=reportable.described([case])[case.pk],
+        author_id=reportable.author_id(content),
         reports=list(Report.objects.filter(case=case).order_by("created_at", "id")),
         decisions=list(
             Decision.objects.filter(case=case).select_related("moderator").order_by("created_at", "id")
@@ -187,27 +203,28 @@ def _last_decisions(kind: str, ids: list[int]) -> dict[int, Decision]:
 
 
 def removed_content_rows() -> Iterator[list[Any]]:
-    """Removed and hidden ideas and comments with their last decision, for public-records requests.
+    """Removed and hidden items (ideas, comments, statements) with their last decision, for
+    public-records requests.
 
     Personal data stays out: authors by participant number only; emails and phone numbers in the text
     are masked (a records officer can still look an item up by its number).
     """
     states = [REMOVED, HIDDEN]
-    kinds = [(reportable, reportable.listed(states)) for reportable in reportables()]  # ideas, comments
+    kinds = [(reportable, reportable.listed(states)) for reportable in reportables()]  # in registered order
     decisions = [_last_decisions(reportable.kind, [item.pk for item in items]) for reportable, items in kinds]
 
-    def row(kind: str, item: Any, place: tuple[int, str, str], decision: Decision | None) -> list[Any]:
-        idea_id, question, title = place
+    def row(reportable: Any, item: Any, decision: Decision | None) -> list[Any]:
+        idea_id, question, title = reportable.export_place(item)
         return [
-            kind,
+            reportable.kind,
             item.pk,
-            idea_id,
+            "" if idea_id is None else idea_id,
             question,
-            item.author_id,
+            reportable.author_id(item) or "",
             item.created_at.isoformat(),
-            item.moderation_state,
+            reportable.state(item),
             contact_details_mask(title),
-            contact_details_mask(item.body),
+            contact_details_mask(reportable.text(item)[1]),
             " ".join(item.held_reasons or []),
             round(item.civility_score, 4),
             decision.action if decision else "",
@@ -219,7 +236,7 @@ def removed_content_rows() -> Iterator[list[Any]]:
 
     for (reportable, items), last in zip(kinds, decisions, strict=True):
         for item in items:
-            yield row(reportable.kind, item, reportable.export_place(item), last.get(item.pk))
+            yield row(reportable, item, last.get(item.pk))
 
 
 def training_examples() -> Iterator[dict[str, Any]]:

@@ -51,8 +51,10 @@ def moderation_queue(request: HttpRequest) -> HttpResponse:
     queue = queue if queue in selectors.QUEUES else "all"
     page = Paginator(selectors.queue_cases(queue), PAGE_SIZE).get_page(request.GET.get("page"))
     cases: list[ModerationCase] = list(page.object_list)
+    described = selectors.cases_described(cases)
     for case in cases:
         case.reason_labels = reason_labels(case.reasons)  # type: ignore[attr-defined]
+        case.described = described[case.pk]  # type: ignore[attr-defined]
     context: dict[str, Any] = {
         "queue": queue,
         "page": page,
@@ -68,18 +70,19 @@ def _case_page(request: HttpRequest, case_id: int, *, form: DecisionForm | None 
         file = selectors.case_file(case_id)
     except NotFound as error:
         raise Http404(error.message) from error
-    is_comment = file.case.comment_id is not None
-    has_title = reportable_of_kind(file.case.kind).has_title
+    reportable = reportable_of_kind(file.case.kind)
     if form is None and file.stage:
-        initial = {"stage": file.stage, "body": file.content.body}
-        if has_title:
-            initial["title"] = file.content.title  # type: ignore[union-attr]
-        form = DecisionForm(initial=initial, is_comment=not has_title)
+        initial = {"stage": file.stage, "body": file.described.body}
+        if reportable.has_title:
+            initial["title"] = file.described.title
+        form = DecisionForm(
+            initial=initial, is_comment=not reportable.has_title, editable=reportable.editable
+        )
     context = {
         "file": file,
         "case": file.case,
         "content": file.content,
-        "is_comment": is_comment,
+        "described": file.described,
         "reason_labels": reason_labels(file.case.reasons),
         "held_labels": reason_labels(list(file.content.held_reasons or [])),
         "form": form if file.stage else None,
@@ -104,7 +107,8 @@ def moderation_case(request: HttpRequest, case_id: int) -> HttpResponse:
     case = ModerationCase.objects.filter(pk=case_id).first()
     if case is None:
         raise Http404("No such case.")
-    form = DecisionForm(request.POST, is_comment=not reportable_of_kind(case.kind).has_title)
+    reportable = reportable_of_kind(case.kind)
+    form = DecisionForm(request.POST, is_comment=not reportable.has_title, editable=reportable.editable)
     if form.is_valid():
         data = form.cleaned_data
         try:

@@ -85,7 +85,7 @@ def resident_vote(
     statement = Statement.objects.filter(conversation=conversation, pk=statement_id).first()
     if statement is None:
         raise DomainError(_("This statement is not part of this conversation."), field="statement")
-    if statement.moderation == Statement.Moderation.HELD:  # residents are never shown one
+    if statement.moderation in (Statement.Moderation.HELD, Statement.Moderation.HIDDEN):  # never shown
         raise DomainError(
             _("This statement is waiting for a moderator and takes no votes yet."), field="statement"
         )

@@ -33,7 +33,7 @@ from civicloop.engage.views.posting import (
     idea_new,
     similar_ideas,
 )
-from civicloop.engage.views.reporting import REPORTS_PER_ADDRESS, appeal, report_comment, report_idea
+from civicloop.engage.views.reporting import appeal, report_comment, report_idea
 from civicloop.engage.views.signing_in import (
     SIGN_INS_PER_ADDRESS,
     account_name,
@@ -48,7 +48,6 @@ __all__ = [
     "HELD_REASON_LABELS",
     "PAGE_SIZE",
     "POSTS_PER_ADDRESS",
-    "REPORTS_PER_ADDRESS",
     "SESSION_KEY",
     "SIGN_INS_PER_ADDRESS",
     "SIMILAR_CHECKS_PER_ADDRESS",

@@ -14,17 +14,13 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods
 
 from civicloop.core.errors import NotFound
-from civicloop.core.throttling import client_rate_limit_exceeded
 from civicloop.engage import selectors as engage_selectors
 from civicloop.engage.models import Comment, Idea, ModerationState
 from civicloop.engage.selectors import Viewer
 from civicloop.engage.views._common import SESSION_KEY
 from civicloop.moderation import selectors, services
 from civicloop.moderation.forms import AppealForm, ReportForm
-
-# Per network address: generous, since a library or a school shares one address.
-REPORTS_PER_ADDRESS = 30
-ADDRESS_WINDOW_SECONDS = 60 * 60
+from civicloop.moderation.report_submission import report_submit
 
 
 def _viewer(request: HttpRequest) -> Viewer:
@@ -59,38 +55,15 @@ def _report(request: HttpRequest, content: Idea | Comment, idea: Idea) -> HttpRe
     form = ReportForm(request.POST or None)
     status = 200
     if request.method == "POST":
-        status = 400
-        if client_rate_limit_exceeded(
-            request,
-            scope="moderation-report",
-            limit=REPORTS_PER_ADDRESS,
-            window_seconds=ADDRESS_WINDOW_SECONDS,
-        ):
-            form.is_valid()
-            form.add_error(None, _("Too many reports from your connection. Please try again in an hour."))
-            status = 429
-        elif form.is_valid():
-            try:
-                services.report_create(
-                    reporter=viewer.participant,
-                    content=content,
-                    reason=form.cleaned_data["reason"],
-                    note=form.cleaned_data["note"],
-                )
-            except services.ModerationRefused as error:
-                return _refused(request, error.message, viewer)
-            except services.ReportLimitReached as error:
-                form.add_error(None, error.message)
-                status = 429
-            except services.ModerationInvalid as error:
-                form.add_error(error.field if error.field in form.fields else None, error.message)
-            else:
-                messages.success(request, _("Thank you. A moderator will look at it."))
-                idea.refresh_from_db(fields=["moderation_state"])
-                target = (
-                    idea.get_absolute_url() if idea.moderation_state == ModerationState.PUBLISHED else None
-                )
-                return HttpResponseRedirect(target or idea.question.get_absolute_url())
+        outcome = report_submit(request, form, reporter=viewer.participant, content=content)
+        if outcome.refused:
+            return _refused(request, outcome.refused, viewer)
+        if outcome.sent:
+            messages.success(request, _("Thank you. A moderator will look at it."))
+            idea.refresh_from_db(fields=["moderation_state"])
+            target = idea.get_absolute_url() if idea.moderation_state == ModerationState.PUBLISHED else None
+            return HttpResponseRedirect(target or idea.question.get_absolute_url())
+        status = outcome.status
     context = {
         "form": form,
         "content": content,
@@ -128,7 +101,7 @@ def appeal(request: HttpRequest, case_id: int) -> HttpResponse:
         file = selectors.case_file(case_id)
     except NotFound as error:
         raise Http404(error.message) from error
-    if file.content.author_id != viewer.participant.pk:
+    if file.author_id != viewer.participant.pk:
         raise Http404("No such case.")  # nobody learns about other people's cases
     decision = file.first_decision
     form = AppealForm(request.POST or None)
@@ -153,6 +126,5 @@ def appeal(request: HttpRequest, case_id: int) -> HttpResponse:
         "appeal": getattr(file.case, "appeal", None) if hasattr(file.case, "appeal") else None,
         "can_appeal": services.appeal_possible(file.case, decision) and not hasattr(file.case, "appeal"),
         "form": form,
-        "is_comment": file.case.comment_id is not None,
     }
     return render(request, "moderation/appeal.html", context, status=status)

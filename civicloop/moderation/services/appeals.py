@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from civicloop.moderation.models import Appeal, AuditEvent, Decision, ModerationCase
+from civicloop.moderation.reportables import reportable_for
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import case_content
 from civicloop.moderation.services.decisions import appeal_possible
@@ -27,7 +28,8 @@ def appeal_create(*, case_id: int, author: Any, text: str, now: datetime | None 
             _("Keep it under %(limit)d characters.") % {"limit": APPEAL_MAX}, field="text"
         )
     case = ModerationCase.objects.select_for_update().get(pk=case_id)
-    if case_content(case).author_id != author.pk:
+    content = case_content(case)
+    if reportable_for(content).author_id(content) != author.pk:
         raise ModerationRefused(_("Only the author can appeal a decision about their post."))
     if Appeal.objects.filter(case=case).exists():
         raise ModerationRefused(_("You appealed this decision already. An appeal can be made once."))

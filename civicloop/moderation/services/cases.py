@@ -1,5 +1,5 @@
-"""The moderation case of a reportable item (an idea, a comment): one pending case per item (even under
-a race), and the item's moderation state changed with its kind's counts kept in step."""
+"""The moderation case of a reportable item (an idea, a comment, a statement): one pending case per
+item (even under a race), and the item's moderation state changed with its kind's counts kept in step."""
 
 from datetime import datetime
 from typing import Any
@@ -13,7 +13,8 @@ from civicloop.moderation.services.audit import _audit
 URGENT_REASONS = {"threat"}
 
 
-# An item of a kind registered with moderation (civicloop.moderation.reportables): an idea, a comment.
+# An item of a kind registered with moderation (civicloop.moderation.reportables): an idea, a comment,
+# a statement.
 Content = Any
 
 
@@ -65,9 +66,9 @@ def _case_open(
 def _state_set(content: Content, state: str) -> None:
     """Change the content's moderation state; its kind keeps its counts in step (an idea's published
     comments)."""
-    before = content.moderation_state
+    reportable = reportable_for(content)
+    before = reportable.state(content)
     if before == state:
         return
-    type(content).objects.filter(pk=content.pk).update(moderation_state=state)
-    content.moderation_state = state
-    reportable_for(content).state_changed(content, before, state)
+    reportable.state_store(content, state)
+    reportable.state_changed(content, before, state)

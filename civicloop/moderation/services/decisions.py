@@ -41,6 +41,11 @@ def _decision_clean(data: DecisionInput, content: Content) -> DecisionInput:
         raise ModerationInvalid(_("Choose the reason from the list."), field="reason")
     title, body = data.title.strip(), data.body.strip()
     if data.action == Decision.Action.EDIT:
+        if not reportable_for(content).editable:
+            raise ModerationInvalid(
+                _("People have voted on this text, so it cannot be edited: approve or reject it."),
+                field="action",
+            )
         if not note:
             raise ModerationInvalid(_("Tell the author what you changed and why."), field="note")
         reportable = reportable_for(content)
@@ -70,7 +75,7 @@ def case_decide(
         clean = _decision_clean(data, content)
         reportable = reportable_for(content)
         title_before, text_before = reportable.text(content)
-        state_before = content.moderation_state
+        state_before = reportable.state(content)
         if clean.action == Decision.Action.EDIT:
             reportable.edit(content, clean.title, clean.body, moment)
         state_after = REMOVED if clean.action == Decision.Action.REJECT else PUBLISHED
@@ -148,12 +153,13 @@ def decision_notify(decision: Decision, content: Content) -> None:
 
     reportable = reportable_for(content)
     author = reportable.author(content)
-    if author.contact_point is None or author.confirmed_at is None:
-        return  # a staff login: they read the console
+    if author is None or author.contact_point is None or author.confirmed_at is None:
+        return  # nobody to tell (an imported statement), or a staff login: they read the console
     can_appeal = appeal_possible(decision.case, decision)
     notice = reportable.notice(content)
     context = {
         "case_id": decision.case_id,
+        "what": notice.get("what", "comment" if notice["is_comment"] else "idea"),
         "is_comment": notice["is_comment"],
         "idea_title": notice["idea_title"],
         "action": decision.action,

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from civicloop.moderation.models import AuditEvent, ModerationCase
-from civicloop.moderation.reportables import HELD
+from civicloop.moderation.reportables import HELD, reportable_for
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import URGENT_REASONS, Content, _case_open, _pending_case
 
@@ -21,7 +21,7 @@ def content_checked(content: Content, *, now: datetime | None = None) -> Moderat
     """
     moment = now or timezone.now()
     reasons = list(content.held_reasons or [])
-    if content.moderation_state == HELD:
+    if reportable_for(content).state(content) == HELD:
         urgent = bool(URGENT_REASONS & set(reasons))
         case, created = _case_open(
             content,

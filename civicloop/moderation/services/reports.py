@@ -1,5 +1,5 @@
-"""Residents report an idea or a comment; content reported by enough different people is hidden until
-a moderator looks."""
+"""Residents report an idea, a comment or a statement; content reported by enough different people is
+hidden until a moderator looks."""
 
 from datetime import datetime
 from typing import Any
@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.core.throttling import rate_limit_exceeded
 from civicloop.moderation.models import AuditEvent, ModerationCase, ReasonCode, Report
-from civicloop.moderation.reportables import HIDDEN, PUBLISHED
+from civicloop.moderation.reportables import HIDDEN, PUBLISHED, reportable_for
 from civicloop.moderation.services.audit import _audit
 from civicloop.moderation.services.cases import (
     URGENT_REASONS,
@@ -42,7 +42,8 @@ def report_create(
     note: str = "",
     now: datetime | None = None,
 ) -> Report:
-    """A person reports an idea or a comment; at `reports_to_hide()` different people it is hidden."""
+    """A person reports an item (an idea, a comment, a statement); at `reports_to_hide()` different
+    people it is hidden."""
     if reason not in ReasonCode.values:
         raise ModerationInvalid(_("Choose a reason from the list."), field="reason")
     note = note.strip()
@@ -50,9 +51,10 @@ def report_create(
         raise ModerationInvalid(
             _("Keep it under %(limit)d characters.") % {"limit": REPORT_NOTE_MAX}, field="note"
         )
-    if content.author_id == reporter.pk:
+    reportable = reportable_for(content)
+    if reportable.author_id(content) == reporter.pk:
         raise ModerationRefused(_("You cannot report your own post. You can edit it for 15 minutes."))
-    if content.moderation_state not in (PUBLISHED, HIDDEN):
+    if reportable.state(content) not in (PUBLISHED, HIDDEN):
         raise ModerationRefused(_("This post is already with the moderators."))
     if Report.objects.filter(reporter=reporter, **_key(content)).exists():
         raise ModerationRefused(_("You reported this already. A moderator will look at it."))
@@ -85,7 +87,7 @@ def report_create(
         case.urgent = case.urgent or reason in URGENT_REASONS
         case.save(update_fields=["reports_count", "reasons", "urgent"])
         _audit(AuditEvent.Kind.REPORTED, case=case, moment=moment, reason=reason, reporters=reporters)
-        if reporters >= reports_to_hide() and content.moderation_state == PUBLISHED:
+        if reporters >= reports_to_hide() and reportable.state(content) == PUBLISHED:
             _state_set(content, HIDDEN)
             _audit(AuditEvent.Kind.HIDDEN, case=case, moment=moment, reporters=reporters)
     return report

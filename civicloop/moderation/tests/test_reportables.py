@@ -8,7 +8,13 @@ from civicloop.moderation.models import Report
 
 
 def test_engage_registers_ideas_then_comments_and_the_supports_on_its_questions():
-    assert [(r.kind, r.model) for r in reportables.reportables()] == [("idea", Idea), ("comment", Comment)]
+    from civicloop.deliberation.models import Statement
+
+    assert [(r.kind, r.model) for r in reportables.reportables()] == [
+        ("idea", Idea),
+        ("comment", Comment),
+        ("statement", Statement),
+    ]
     assert reportables.reportable_for(Comment()).kind == "comment"
     assert reportables.question_supports() is not None
 
@@ -46,10 +52,9 @@ def test_the_states_are_the_ones_engage_stores():
 def _another_apps_kind(changes: list[tuple[str, str]]) -> reportables.Reportable:
     """A kind moderation's tables name by (kind, content_id) alone: its app fills no other column.
 
-    Deliberation's Statement cannot be this model without changing deliberation: it keeps its state
-    in `moderation` (accepted / held / rejected, no hidden), which moderation writes as
-    `moderation_state`, and its `author_id` is a conversation seat, not the resident who reports or
-    appeals. Engage's Comment has the fields, so it stands in under a kind of its own.
+    Engage's Comment stands in under a kind of its own, with the default state and author (its
+    `moderation_state` and `author_id`); deliberation's statements are the registered kind that
+    translates its own (test_statements_are_moderated_as_ideas_are, in deliberation's tests).
     """
 
     def edit(item: Comment, title: str, body: str, moment) -> None:  # type: ignore[no-untyped-def]
@@ -68,6 +73,21 @@ def _another_apps_kind(changes: list[tuple[str, str]]) -> reportables.Reportable
         notice=lambda item: {"is_comment": True, "idea_title": "A note", "idea_path": "/notes/"},
         listed=lambda states: list(Comment.objects.filter(moderation_state__in=states).order_by("id")),
         export_place=lambda item: (0, "", ""),
+        described=lambda cases: {
+            case.pk: reportables.Described(
+                label="Note",
+                heading="The note",
+                yours="Your note",
+                title="",
+                body=Comment.objects.get(pk=case.content_id).body,
+                author_name="",
+                path="/notes/",
+                context="",
+                where="",
+                state_label="",
+            )
+            for case in cases
+        },
     )
 
 
