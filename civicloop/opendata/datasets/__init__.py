@@ -39,6 +39,7 @@ from civicloop.opendata.datasets.conversations import (
     _has_conversations,
 )
 from civicloop.opendata.datasets.participation import PARTICIPATION_COLUMNS, participation_rows
+from civicloop.opendata.datasets.inbox_response_times import INBOX_RESPONSE_COLUMNS, inbox_response_rows
 # isort: on
 
 __all__ = [
@@ -46,6 +47,7 @@ __all__ = [
     "CHUNK",
     "CONVERSATION",
     "IDEA_COLUMNS",
+    "INBOX_RESPONSE_COLUMNS",
     "PARTICIPATION_COLUMNS",
     "REACH_COLUMNS",
     "RESPONSE_COLUMNS",
@@ -62,6 +64,7 @@ __all__ = [
     "_service_requests",
     "announcement_rows",
     "idea_rows",
+    "inbox_response_rows",
     "participation_rows",
     "reach_rows",
     "response_rows",
