@@ -131,7 +131,9 @@ def inbox_response_times_by_month() -> list[MonthlyResponseTimes]:
     }
     staff_reply = Q(messages__direction=AssistantMessage.Direction.OUT, messages__sent_by__isnull=False)
     timed = (
-        begun.annotate(
+        # Grouped by the conversation and only what is read of it (not by all its columns).
+        begun.values("pk", "month", "channel", "language", "desk_status", "desk_status_at")
+        .annotate(
             first_in=Min("messages__created_at", filter=Q(messages__direction=AssistantMessage.Direction.IN)),
             first_staff=Min("messages__created_at", filter=staff_reply),
         )
