@@ -21,6 +21,7 @@ from civicloop.assistant.models import (
     Conversation,
     DeskStatus,
     InboxCannedReply,
+    MessageModerationState,
 )
 from civicloop.core.errors import NotFound
 from civicloop.core.text import contact_details_mask, phone_number_masked
@@ -290,6 +291,8 @@ def inbox_thread(conversation: Conversation, *, show_contact_details: bool) -> l
             if inbound
             else message.body
         )
+        if message.moderation_state == MessageModerationState.REMOVED:
+            text = ""  # a moderator removed it: the record export keeps it for public-records requests
         thread.append(ThreadMessage(message=message, text=text, by_staff=message.sent_by_id is not None))
     return thread
 

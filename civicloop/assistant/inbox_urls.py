@@ -6,6 +6,7 @@ from civicloop.assistant import (
     inbox_desk_views,
     inbox_measures,
     inbox_records,
+    inbox_reporting,
     inbox_requests,
     inbox_views,
 )
@@ -22,6 +23,11 @@ urlpatterns = [
         "<int:conversation_id>/request/link/",
         inbox_requests.inbox_thread_request_link,
         name="inbox-request-link",
+    ),
+    path(
+        "<int:conversation_id>/messages/<int:message_id>/report/",
+        inbox_reporting.inbox_message_report,
+        name="inbox-message-report",
     ),
     path("<int:conversation_id>/record.csv", inbox_records.inbox_thread_record, name="inbox-record"),
     # The service desk.

@@ -152,6 +152,15 @@ SOCIAL_CHANNELS = frozenset(
 PHONE_CHANNELS = frozenset({Conversation.Channel.SMS, Conversation.Channel.WHATSAPP})
 
 
+class MessageModerationState(models.TextChoices):
+    """Moderation's states (civicloop.moderation.reportables) for a message staff reported."""
+
+    PUBLISHED = "published", _("Shown")
+    HELD = "held", _("Held for moderation")
+    HIDDEN = "hidden", _("Hidden after reports")
+    REMOVED = "removed", _("Removed by a moderator")
+
+
 class AssistantMessage(models.Model):
     """A message in or out of a conversation, stored before anything acts on it."""
 
@@ -193,6 +202,13 @@ class AssistantMessage(models.Model):
     remote_url = models.URLField(max_length=500, blank=True, default="")
     remote_meta = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField()
+    # A resident's message staff reported to the moderators (assistant/reportables.py): hidden after
+    # reports, removed or restored by a moderator's decision; the record export keeps its text.
+    moderation_state = models.CharField(
+        max_length=10, choices=MessageModerationState.choices, default=MessageModerationState.PUBLISHED
+    )
+    held_reasons = models.JSONField(default=list, blank=True)  # moderation's interface; never held today
+    civility_score = models.FloatField(default=0.0)
 
     class Meta:
         ordering = ["created_at", "id"]

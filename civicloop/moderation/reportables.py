@@ -6,7 +6,8 @@ Engage registers ideas and comments (`Reportable`) and the supports on its quest
 deliberation registers the votes in its conversations (`ConversationVotes`, for the look for
 coordinated voting and a moderator's exclusion of a group's votes) from its own.
 Deliberation registers its conversations' statements too, whose state and author are stored its own way
-(`state`, `state_store`, `author_id` translate).
+(`state`, `state_store`, `author_id` translate), and the assistant residents' messages in the staff
+inbox (no author moderation can tell).
 A new kind of content is moderated the same way: it stores `held_reasons`, `civility_score`,
 `created_at`, a state (by default `moderation_state`, one of the states below) and an author (by
 default `author_id`, a resident: `engage.Participant`), and registers a `Reportable`. It needs no

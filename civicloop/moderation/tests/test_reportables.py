@@ -7,12 +7,14 @@ from civicloop.moderation import reportables
 from civicloop.moderation.models import Report
 
 
-def test_engage_registers_ideas_then_comments_and_the_supports_on_its_questions():
+def test_content_apps_register_their_kinds_and_engage_the_supports_on_its_questions():
+    from civicloop.assistant.models import AssistantMessage
     from civicloop.deliberation.models import Statement
 
     assert [(r.kind, r.model) for r in reportables.reportables()] == [
         ("idea", Idea),
         ("comment", Comment),
+        ("message", AssistantMessage),
         ("statement", Statement),
     ]
     assert reportables.reportable_for(Comment()).kind == "comment"
