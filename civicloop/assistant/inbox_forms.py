@@ -1,6 +1,8 @@
 """Forms for the staff inbox: its filters, and a reply with the idempotency key it was rendered with."""
 
 import secrets
+from collections.abc import Sequence
+from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
@@ -13,6 +15,8 @@ from civicloop.assistant.inbox_selectors import InboxFilters
 from civicloop.assistant.models import Conversation, DeskStatus, InboxLabel
 from civicloop.assistant.services.desk import NOTE_MAX
 from civicloop.assistant.services.inbox import REPLY_MAX
+from civicloop.engage.models import Question
+from civicloop.engage.services import IDEA_BODY_MAX, TITLE_MAX
 
 STATE_CHOICES = [
     (inbox_selectors.ALL, _("All conversations")),
@@ -124,3 +128,45 @@ class InboxLabelForm(forms.Form):
 
 class InboxSavedViewForm(forms.Form):
     name = forms.CharField(label=_("Name of this view"), max_length=60)
+
+
+class InboxIdeaForm(forms.Form):
+    """A resident's message as an idea on one of the open questions (`questions`, listed by the view)."""
+
+    question = forms.TypedChoiceField(
+        label=_("Open question"),
+        coerce=int,
+        error_messages={
+            "required": _("Choose the question this idea answers."),
+            "invalid_choice": _("Choose one of the questions open for ideas now."),
+        },
+    )
+    title = forms.CharField(
+        label=_("Title of the idea"),
+        max_length=TITLE_MAX,
+        error_messages={"required": _("Give the idea a short title.")},
+    )
+    body = forms.CharField(
+        label=_("The idea, in the resident's words"),
+        max_length=IDEA_BODY_MAX,
+        widget=forms.Textarea(attrs={"rows": 8}),
+        help_text=_("Shown publicly under the resident's name: leave out anything that would identify them."),
+        error_messages={"required": _("Write the idea first.")},
+    )
+    # Made when the page is shown: the same form posted twice makes one idea.
+    idempotency_key = forms.CharField(
+        label=_("Form"),
+        widget=forms.HiddenInput,
+        max_length=59,  # the message telling the resident adds a prefix, within the reply key's 64
+        validators=[RegexValidator(r"^[A-Za-z0-9_-]{16,59}$")],
+        error_messages={"required": _("This form has expired. Reload the page and write the idea again.")},
+    )
+
+    def __init__(self, *args: Any, questions: Sequence[Question], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["question"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [
+            ("", _("Choose a question")),
+            *((question.pk, f"{question.text} ({question.space.title})") for question in questions),
+        ]

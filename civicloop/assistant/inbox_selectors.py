@@ -21,6 +21,7 @@ from civicloop.assistant.models import (
     Conversation,
     DeskStatus,
     InboxCannedReply,
+    InboxIdea,
     MessageModerationState,
 )
 from civicloop.core.errors import NotFound
@@ -305,3 +306,19 @@ def inbox_canned_reply_text(*, canned_id: int, language: str) -> str:
     """A canned reply's text in `language` (Spanish when "es" and written, else English); "" if none."""
     canned = InboxCannedReply.objects.filter(pk=canned_id).first()
     return canned.body_for(language) if canned else ""
+
+
+def inbox_conversation_ideas(*, conversation_id: int) -> list[InboxIdea]:
+    """The ideas staff posted from this conversation, with their question (one query)."""
+    return list(
+        InboxIdea.objects.filter(conversation_id=conversation_id)
+        .select_related("idea__question")
+        .only(
+            "created_at",
+            "not_told_reason",
+            "idea__id",
+            "idea__moderation_state",
+            "idea__question__id",
+            "idea__question__text",
+        )
+    )

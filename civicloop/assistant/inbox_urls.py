@@ -4,6 +4,7 @@ from django.urls import path
 
 from civicloop.assistant import (
     inbox_desk_views,
+    inbox_ideas,
     inbox_measures,
     inbox_records,
     inbox_reporting,
@@ -29,6 +30,7 @@ urlpatterns = [
         inbox_reporting.inbox_message_report,
         name="inbox-message-report",
     ),
+    path("<int:conversation_id>/idea/", inbox_ideas.inbox_thread_idea, name="inbox-idea"),
     path("<int:conversation_id>/record.csv", inbox_records.inbox_thread_record, name="inbox-record"),
     # The service desk.
     path("bulk/", inbox_desk_views.inbox_bulk, name="inbox-bulk"),

@@ -154,6 +154,7 @@ def _thread_page(
         "colleagues": desk.desk_assignable_staff(),
         "notes": inbox_desk_selectors.inbox_notes(conversation_id=conversation.pk),
         "events": inbox_desk_selectors.inbox_desk_events(conversation_id=conversation.pk),
+        "ideas": inbox_selectors.inbox_conversation_ideas(conversation_id=conversation.pk),
         "note_form": note_form or InboxNoteForm(),
         "canned_replies": inbox_selectors.inbox_canned_replies(),
         "form": form,

@@ -344,6 +344,7 @@ class InboxEvent(models.Model):
         NOTE = "note", _("Note")
         LINKED = "linked", _("Linked to another conversation")
         UNLINKED = "unlinked", _("Unlinked")
+        IDEA = "idea", _("Turned into an idea")
 
     conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="desk_events")
     kind = models.CharField(max_length=20, choices=Kind.choices)
@@ -362,6 +363,27 @@ class InboxEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} #{self.pk}"
+
+
+class InboxIdea(models.Model):
+    """A resident's message staff posted as an idea on an open question (engage), and whether the resident
+    was told where they wrote from. The form's key is unique: the same form posted twice makes one idea."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="ideas")
+    idea = models.ForeignKey("engage.Idea", on_delete=models.CASCADE, related_name="+")
+    idempotency_key = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField()
+    # Why the resident could not be told on their channel (its rules refused the message); "" when told.
+    not_told_reason = models.CharField(max_length=1000, blank=True, default="")
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Inbox idea #{self.pk}"
 
 
 class InboxNote(models.Model):

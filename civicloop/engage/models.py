@@ -122,14 +122,22 @@ class Participant(models.Model):
     # The name and language asked for with the newest link: they take effect only when it is used.
     pending_display_name = models.CharField(max_length=60, blank=True, default="")
     pending_language = models.CharField(max_length=8, blank=True, default="")
+    # A resident known only where they wrote to the city (a web chat, a social network), whose words staff
+    # posted as an idea: the place's key, e.g. "inbox-conversation-12". They cannot sign in or be notified.
+    relayed_from = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField()
 
     class Meta:
         constraints = [
             models.CheckConstraint(
-                condition=Q(contact_point__isnull=False) | Q(user__isnull=False),
+                condition=Q(contact_point__isnull=False) | Q(user__isnull=False) | ~Q(relayed_from=""),
                 name="engage_participant_reachable_or_staff",
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["relayed_from"],
+                condition=~Q(relayed_from=""),
+                name="engage_one_participant_per_relay",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -56,7 +56,13 @@ from civicloop.engage.selectors.similarity import (
     idea_text_embedding,
     similar_ideas,
 )
-from civicloop.engage.selectors.spaces import question_by_slugs, question_is_open, space_by_slug, spaces_for
+from civicloop.engage.selectors.spaces import (
+    question_by_slugs,
+    question_is_open,
+    questions_open_public,
+    space_by_slug,
+    spaces_for,
+)
 from civicloop.engage.selectors.summaries import (
     SUMMARY_STATUS_ORDER,
     QuestionSummary,
@@ -113,6 +119,7 @@ __all__ = [
     "question_public",
     "question_public_list",
     "question_summary",
+    "questions_open_public",
     "similar_ideas",
     "space_by_slug",
     "space_readable",

@@ -16,6 +16,19 @@ def question_is_open(question: Question, *, now: datetime | None = None) -> bool
     return question.opens_at <= moment < question.closes_at
 
 
+def questions_open_public(*, now: datetime | None = None) -> list[Question]:
+    """The questions in public spaces open for ideas now, closing soonest first (one query): where staff
+    may post a resident's idea for them."""
+    moment = now or timezone.now()
+    return list(
+        Question.objects.filter(
+            space__visibility=Space.Visibility.PUBLIC, opens_at__lte=moment, closes_at__gt=moment
+        )
+        .select_related("space")
+        .order_by("closes_at", "id")
+    )
+
+
 def spaces_for(viewer: Viewer) -> list[Space]:
     """The spaces this viewer may enter, each with its questions (two queries)."""
     visible = Q(visibility=Space.Visibility.PUBLIC)

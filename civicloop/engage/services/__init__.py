@@ -38,6 +38,8 @@ from civicloop.engage.services.official_answers import (
 from civicloop.engage.services.participants import (
     DISPLAY_NAME_MAX,
     SIGN_IN_LINKS_PER_CONTACT,
+    participant_for_relay,
+    participant_for_resident_contact,
     participant_for_staff,
     participant_rename,
     participant_sign_in_confirm,
@@ -102,6 +104,8 @@ __all__ = [
     "ideas_shown_count",
     "jam_prompt_post",
     "official_reply_create",
+    "participant_for_relay",
+    "participant_for_resident_contact",
     "participant_for_staff",
     "participant_rename",
     "participant_sign_in_confirm",

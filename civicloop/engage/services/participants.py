@@ -156,3 +156,57 @@ def participant_for_staff(user: Any) -> Participant:
     except IntegrityError:  # the same staff member posted twice at once
         participant = Participant.objects.get(user=user)
     return participant
+
+
+def participant_for_resident_contact(
+    *, kind: str, value: str, display_name: str, language: str, now: datetime | None = None
+) -> Participant:
+    """The participant of a resident who wrote to the city from this number (SMS, WhatsApp), for staff to
+    post their words: found by its contact point as a sign-in finds them, else made. Writing from the
+    number proves it as a used sign-in link would, so the participant is confirmed; an existing one keeps
+    their name and language. `value` must already be normalised (E.164)."""
+    moment = now or timezone.now()
+    language = language_supported(language)
+    name = _display_name(display_name)
+    point = contact_point_ensure(kind=kind, value=value, language=language)
+    try:
+        with transaction.atomic():
+            participant, created = Participant.objects.get_or_create(
+                contact_point=point,
+                defaults={
+                    "display_name": name,
+                    "language": language,
+                    "confirmed_at": moment,
+                    "created_at": moment,
+                },
+            )
+    except IntegrityError:  # made a moment ago by the resident's own sign-in or another staff post
+        participant, created = Participant.objects.get(contact_point=point), False
+    if not created and participant.confirmed_at is None:
+        Participant.objects.filter(pk=participant.pk, confirmed_at__isnull=True).update(confirmed_at=moment)
+        participant.refresh_from_db(fields=["confirmed_at"])
+    return participant
+
+
+def participant_for_relay(
+    *, relayed_from: str, display_name: str, language: str, now: datetime | None = None
+) -> Participant:
+    """The participant standing for a resident known only where they wrote (`relayed_from` names the place,
+    e.g. a web chat): one per place, confirmed by the staff who post for them; never signs in."""
+    if not relayed_from.strip():
+        raise EngageInvalid(_("A relayed resident needs the place they wrote from."), field="relayed_from")
+    moment = now or timezone.now()
+    try:
+        with transaction.atomic():
+            participant, _created = Participant.objects.get_or_create(
+                relayed_from=relayed_from[:64],
+                defaults={
+                    "display_name": _display_name(display_name),
+                    "language": language_supported(language),
+                    "confirmed_at": moment,
+                    "created_at": moment,
+                },
+            )
+    except IntegrityError:  # the same place's participant made a moment ago
+        participant = Participant.objects.get(relayed_from=relayed_from[:64])
+    return participant
