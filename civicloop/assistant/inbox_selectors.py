@@ -228,6 +228,16 @@ def _first_staff_reply() -> QuerySet[AssistantMessage, Any]:
     return replies.order_by("created_at", "id").values("created_at")[:1]
 
 
+def conversation_targets(conversation: Conversation) -> DeskTargets:
+    """The first-reply and resolution targets of one conversation read by `inbox_conversation` (no query)."""
+    return desk_targets(
+        conversation,
+        first_staff_reply_at=getattr(conversation, "first_staff_reply_at", None),
+        desk_state=getattr(conversation, "desk_state", conversation.desk_status),
+        now=timezone.now(),
+    )
+
+
 def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool) -> list[InboxRow]:
     """The rows of one page of `inbox_conversations` (no further queries)."""
     now = timezone.now()
@@ -264,11 +274,13 @@ class ThreadMessage:
 
 
 def inbox_conversation(*, conversation_id: int) -> Conversation:
-    """One conversation for its inbox page, with who took it over and the city's post it answers."""
+    """One conversation for its inbox page, with who took it over, the city's post it answers and when
+    staff first replied (`first_staff_reply_at`, for its service-desk targets): one query."""
     conversation = (
         with_desk_state(
             Conversation.objects.select_related("taken_over_by", "assigned_to", "city_post__announcement")
         )
+        .annotate(first_staff_reply_at=Subquery(_first_staff_reply()))
         .filter(pk=conversation_id)
         .first()
     )

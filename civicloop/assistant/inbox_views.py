@@ -161,6 +161,7 @@ def _thread_page(
         "language": language,
         "taken_over_by_me": conversation.taken_over_by_id == _staff(request).pk,
         "reply_rule": reply_rule(conversation),
+        "targets": inbox_selectors.conversation_targets(conversation),
         **_whatsapp_context(conversation),
     }
     return render(request, "assistant/staff/inbox_thread.html", context, status=status)
