@@ -24,6 +24,7 @@ STATE_CHOICES = [
     (inbox_selectors.MINE, _("Taken over by me")),
     (inbox_selectors.TAKEN_OVER, _("Taken over by anyone")),
 ]
+COMMUNITY_AREAS = 77  # Chicago's, numbered 1 to 77
 CHANNEL_CHOICES = [("", _("All channels")), *Conversation.Channel.choices]
 
 
@@ -34,6 +35,7 @@ def inbox_filters_parse(params: QueryDict) -> InboxFilters:
     label = params.get("label", "").strip()
     assignee = params.get("assignee", "").strip()
     status = params.get("status", "").strip()
+    area = params.get("area", "").strip()[:4]
     return InboxFilters(
         channel=channel if channel in inbox_selectors.CHANNELS else "",
         state=state if state in inbox_selectors.STATES else inbox_selectors.ALL,
@@ -45,6 +47,7 @@ def inbox_filters_parse(params: QueryDict) -> InboxFilters:
         else "",
         team=params.get("team", "").strip()[:100],
         status=status if status in inbox_selectors.DESK_STATUSES else "",
+        area=int(area) if area.isdigit() and 0 < int(area) <= COMMUNITY_AREAS else 0,
     )
 
 
@@ -58,6 +61,7 @@ def inbox_query(filters: InboxFilters) -> str:
         "assignee": filters.assignee,
         "team": filters.team,
         "status": filters.status,
+        "area": str(filters.area) if filters.area else "",
     }
     return urlencode({name: value for name, value in values.items() if value})
 

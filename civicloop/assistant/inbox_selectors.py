@@ -22,6 +22,7 @@ from civicloop.assistant.models import (
     DeskStatus,
     InboxCannedReply,
     InboxIdea,
+    InboxServiceRequest,
     MessageModerationState,
 )
 from civicloop.core.errors import NotFound
@@ -58,13 +59,14 @@ DESK_STATUSES = tuple(DeskStatus.values)
 class InboxFilters:
     channel: str = ""  # "" for every channel
     state: str = ALL
-    # The service desk's filters; "" (0 for the label) for any. No community area: a conversation is not
-    # linked to a 311 request yet (item 5 of issue 19 adds that), so it has no area to filter on.
+    # The service desk's filters; "" (0 for the label and the area) for any.
     language: str = ""
     label: int = 0
     assignee: str = ""
     team: str = ""
     status: str = ""
+    # A community area's number: conversations a 311 request in that area was filed from or linked to.
+    area: int = 0
 
 
 @dataclass(frozen=True)
@@ -182,6 +184,11 @@ def _desk_filtered(conversations: QuerySet[Any], filters: InboxFilters, user_id:
         conversations = conversations.filter(assigned_team=filters.team)
     if filters.status in DESK_STATUSES:
         conversations = conversations.filter(desk_state=filters.status)
+    if filters.area:
+        in_area = InboxServiceRequest.objects.filter(
+            conversation=OuterRef("pk"), request__community_area__number=filters.area
+        )
+        conversations = conversations.filter(Exists(in_area))
     return conversations
 
 

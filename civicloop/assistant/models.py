@@ -386,6 +386,23 @@ class InboxIdea(models.Model):
         return f"Inbox idea #{self.pk}"
 
 
+class InboxServiceRequest(models.Model):
+    """A 311 request staff filed from a conversation or linked it to: the conversation's community area is
+    that request's (the inbox's area filter)."""
+
+    conversation = models.ForeignKey(Conversation, on_delete=models.CASCADE, related_name="service_requests")
+    request = models.ForeignKey("servicerequests.ServiceRequest", on_delete=models.CASCADE, related_name="+")
+    created_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["conversation", "request"], name="assistant_one_link_per_request")
+        ]
+
+    def __str__(self) -> str:
+        return f"Conversation #{self.conversation_id} to request #{self.request_id}"
+
+
 class InboxNote(models.Model):
     """A private note on a conversation: staff only, never sent, never shown to the resident."""
 

@@ -10,9 +10,10 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from civicloop.assistant.models import PHONE_CHANNELS, AssistantMessage, Conversation
+from civicloop.assistant.models import PHONE_CHANNELS, AssistantMessage, Conversation, InboxServiceRequest
 from civicloop.core.errors import DomainError, NotFound
 from civicloop.places.geocoding import place_locate
 from civicloop.servicerequests.models import ServiceRequest
@@ -116,6 +117,7 @@ def inbox_request_file(
     photo = _photo_url(latest)
     with transaction.atomic():
         request = service_request_create(data=data)
+        _linked(conversation, request)
         _window_from(conversation, latest)
         if photo:
             from civicloop.assistant.tasks import request_photo_attach  # tasks import the services
@@ -148,8 +150,16 @@ def inbox_request_link(*, conversation_id: int, public_id: str) -> ServiceReques
             phone=conversation.phone,
             language=conversation.language or "en",
         )
+        _linked(conversation, request)
         _window_from(conversation, _latest_inbound(conversation))
     return request
+
+
+def _linked(conversation: Conversation, request: ServiceRequest) -> None:
+    # The conversation takes the request's community area, for the inbox's area filter; linked once.
+    InboxServiceRequest.objects.get_or_create(
+        conversation=conversation, request=request, defaults={"created_at": timezone.now()}
+    )
 
 
 def _window_from(conversation: Conversation, latest: AssistantMessage | None) -> None:
