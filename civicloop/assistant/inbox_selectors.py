@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 
 from civicloop.assistant.desk_sla import DeskTargets, desk_targets
 from civicloop.assistant.models import (
+    NO_ANSWER_NEEDED,
     PHONE_CHANNELS,
     SOCIAL_CHANNELS,
     AssistantMessage,
@@ -35,7 +36,6 @@ TAKEN_OVER = "taken_over"
 STATES = (ALL, NEEDS_ANSWER, MINE, TAKEN_OVER)
 CHANNELS = tuple(Conversation.Channel.values)
 # An inbound message handled like this needs no answer from staff (compliance keywords are answered by rule).
-NO_ANSWER_NEEDED = ("opt_out", "opt_out_repeat", "opt_in", "help", "start_hint", "while_opted_out")
 PREVIEW_CHARS = 140
 # Networks telling public comments from private messages (the Fediverse's visibilities are not shown).
 PUBLIC_OR_PRIVATE_CHANNELS = (
@@ -118,7 +118,7 @@ def with_desk_state(conversations: QuerySet[Any]) -> QuerySet[Any]:
 
 
 def _needs_answer() -> Q:
-    return Q(last_direction=AssistantMessage.Direction.IN) & ~Q(last_handled_as__in=NO_ANSWER_NEEDED)
+    return Q(needs_answer=True)  # kept with each message stored (services/conversations.py)
 
 
 def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conversation]:
@@ -193,16 +193,9 @@ def _desk_filtered(conversations: QuerySet[Any], filters: InboxFilters, user_id:
 
 
 def inbox_needs_answer_count() -> int:
-    """How many conversations wait for staff: their latest message is the resident's, not yet answered."""
-    latest = _latest()
-    return (
-        Conversation.objects.annotate(
-            last_direction=Subquery(latest.values("direction")[:1]),
-            last_handled_as=Subquery(latest.values("handled_as")[:1]),
-        )
-        .filter(_needs_answer())
-        .count()
-    )
+    """How many conversations wait for staff: their latest message is the resident's, not yet answered
+    (counted from an index)."""
+    return Conversation.objects.filter(_needs_answer()).count()
 
 
 def resident_label(conversation: Conversation, *, show_contact_details: bool) -> str:

@@ -65,6 +65,10 @@ class Conversation(models.Model):
     taken_over_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField()
     last_message_at = models.DateTimeField()
+    # Its latest message is the resident's and asks for an answer (not a keyword the assistant answered
+    # in full): kept by every path that stores a message, so that the inbox counts and filters the
+    # waiting conversations from an index rather than each one's latest message.
+    needs_answer = models.BooleanField(default=False)
     # The service desk (services/desk.py): who has it, which department's team, where it stands.
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -124,6 +128,16 @@ class Conversation(models.Model):
         ]
         indexes = [
             models.Index(fields=["-last_message_at"], name="assistant_conv_recent_idx"),
+            # The waiting conversations: their count and the "needs an answer" view (by channel too).
+            # Partial: a boolean is tested bare (WHERE needs_answer), which an index prefix cannot serve.
+            models.Index(
+                fields=["-last_message_at"], condition=Q(needs_answer=True), name="assistant_conv_waiting_idx"
+            ),
+            models.Index(
+                fields=["channel", "-last_message_at"],
+                condition=Q(needs_answer=True),
+                name="assistant_conv_chan_wait_idx",
+            ),
             # The auto-resolve sweep and the status filter.
             models.Index(fields=["desk_status", "desk_status_at"], name="assistant_conv_desk_idx"),
             # Same-number conversations (SMS and WhatsApp) found for the resident thread.
@@ -150,6 +164,11 @@ SOCIAL_CHANNELS = frozenset(
 )
 # Channels that reach a resident at a phone number (Twilio): the assistant answers on both alike.
 PHONE_CHANNELS = frozenset({Conversation.Channel.SMS, Conversation.Channel.WHATSAPP})
+
+
+# What the assistant answered in full (compliance keywords, HELP): a resident's message handled as one of
+# these needs no answer from staff.
+NO_ANSWER_NEEDED = ("opt_out", "opt_out_repeat", "opt_in", "help", "start_hint", "while_opted_out")
 
 
 class MessageModerationState(models.TextChoices):

@@ -14,6 +14,7 @@ from django.test.utils import override_settings
 from civicloop.accounts.models import Role
 from civicloop.accounts.services import staff_user_ensure
 from civicloop.assistant.models import AssistantMessage, Conversation
+from civicloop.assistant.services.conversations import needs_answer_refresh
 from civicloop.core.bench import _percentile, page_samples
 
 # Shares of conversations by channel (a city with text first, then the networks).
@@ -75,6 +76,7 @@ def inbox_fill(*, conversations: int, messages: int, seed: int = 2026) -> float:
             pending = []
     if pending:
         AssistantMessage.objects.bulk_create(pending)
+    needs_answer_refresh()  # written in bulk, not by the message paths that keep it
     return (datetime.now(UTC) - started).total_seconds()
 
 

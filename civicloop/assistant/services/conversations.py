@@ -4,7 +4,9 @@ staged while the message is handled and written once at the end (one UPDATE a me
 from datetime import datetime
 from typing import Any
 
-from civicloop.assistant.models import PHONE_CHANNELS, Conversation
+from django.db.models import Exists, OuterRef, Subquery
+
+from civicloop.assistant.models import NO_ANSWER_NEEDED, PHONE_CHANNELS, AssistantMessage, Conversation
 from civicloop.core.rows import row_exists, row_get, row_update
 from civicloop.delivery.models import Suppression
 
@@ -57,3 +59,24 @@ def conversation_save(conversation: Conversation, **fields: Any) -> None:
     if values:
         row_update(Conversation, conversation.pk, values)
     conversation.staged_fields = None
+
+
+def answer_needed(*, handled_as: str, answered: bool) -> bool:
+    """A resident's message left as the latest of its conversation asks staff for an answer: nobody
+    answered it and the assistant did not answer it in full."""
+    return not answered and handled_as not in NO_ANSWER_NEEDED
+
+
+def needs_answer_refresh(conversation_ids: list[int] | None = None) -> int:
+    """Set `needs_answer` from each conversation's latest message (all of them, or these), in one UPDATE:
+    for rows written without the message paths (a migration, the benchmark's fill)."""
+    latest = AssistantMessage.objects.filter(conversation=OuterRef(OuterRef("pk"))).order_by(
+        "-created_at", "-id"
+    )
+    waiting = AssistantMessage.objects.filter(
+        pk=Subquery(latest.values("pk")[:1]), direction=AssistantMessage.Direction.IN
+    ).exclude(handled_as__in=NO_ANSWER_NEEDED)
+    conversations = Conversation.objects.all()
+    if conversation_ids is not None:
+        conversations = conversations.filter(pk__in=conversation_ids)
+    return conversations.update(needs_answer=Exists(waiting))

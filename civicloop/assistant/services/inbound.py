@@ -14,7 +14,12 @@ from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import compliance_handle
-from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked, conversation_save
+from civicloop.assistant.services.conversations import (
+    TAKEN_OVER,
+    answer_needed,
+    conversation_locked,
+    conversation_save,
+)
 from civicloop.assistant.services.engine import conversation_reply, reply_prepare
 from civicloop.core.errors import DomainError
 from civicloop.core.rows import row_insert
@@ -148,5 +153,9 @@ def _handle(
                     created_at=moment,
                 )
             )
-        conversation_save(conversation, last_message_at=moment)
+        conversation_save(
+            conversation,
+            last_message_at=moment,
+            needs_answer=answer_needed(handled_as=handled_as, answered=bool(text)),
+        )
     return InboundReply(text=text, handled_as=handled_as)

@@ -348,7 +348,7 @@ def inbox_reply(
             Conversation.objects.filter(pk=conversation.pk, taken_over_by__isnull=True).update(
                 taken_over_by=staff, taken_over_at=moment
             )
-            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment)
+            Conversation.objects.filter(pk=conversation.pk).update(last_message_at=moment, needs_answer=False)
     except IntegrityError:  # the same form posted twice at once: the other request sends it
         return InboxReply(AssistantMessage.objects.get(idempotency_key=idempotency_key), repeated=True)
     message.conversation = conversation

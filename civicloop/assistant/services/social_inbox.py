@@ -107,6 +107,7 @@ def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> b
                     ),
                     "created_at": posted_at,
                     "last_message_at": posted_at,
+                    "needs_answer": True,  # a mention or a message: staff answer it
                 },
             )
             AssistantMessage.objects.create(
@@ -122,6 +123,8 @@ def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> b
             )
             if not created:
                 changes: dict[str, Any] = {"last_message_at": max(conversation.last_message_at, posted_at)}
+                if posted_at >= conversation.last_message_at:  # the latest: it waits for an answer
+                    changes["needs_answer"] = True
                 if message.author_handle and message.author_handle != conversation.remote_handle:
                     changes["remote_handle"] = message.author_handle  # handles change; the id does not
                 Conversation.objects.filter(pk=conversation.pk).update(**changes)

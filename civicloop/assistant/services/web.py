@@ -7,7 +7,12 @@ from django.utils import timezone, translation
 
 from civicloop.assistant.models import AssistantMessage, Conversation
 from civicloop.assistant.services.compliance import HELP_WORDS, help_text, keyword_of
-from civicloop.assistant.services.conversations import TAKEN_OVER, conversation_locked, conversation_save
+from civicloop.assistant.services.conversations import (
+    TAKEN_OVER,
+    answer_needed,
+    conversation_locked,
+    conversation_save,
+)
 from civicloop.assistant.services.engine import EngineReply, conversation_reply, reply_prepare
 from civicloop.core.writes import write_turn
 
@@ -53,5 +58,9 @@ def web_message_handle(*, web_key: str, body: str, language: str, now: datetime 
                 handled_as=reply.handled_as,
                 created_at=moment,
             )
-        conversation_save(conversation, last_message_at=moment)
+        conversation_save(
+            conversation,
+            last_message_at=moment,
+            needs_answer=answer_needed(handled_as=reply.handled_as, answered=bool(reply.text)),
+        )
     return reply

@@ -33,10 +33,13 @@ def desk_join_same_numbers(conversations: Iterable[Conversation], *, now: dateti
     if not phones:
         return False
     by_phone: dict[str, list[tuple[int, int | None]]] = {}
-    for pk, phone, thread_id in Conversation.objects.filter(
-        channel__in=PHONE_CHANNELS, phone__in=phones, thread_unlinked_at__isnull=True
-    ).values_list("pk", "phone", "resident_thread_id"):
-        by_phone.setdefault(phone, []).append((pk, thread_id))
+    # By the phone index alone (only texts and WhatsApp have a number): a channel test in the query lets
+    # the planner pick a channel index and read every text conversation instead.
+    for pk, channel, phone, thread_id in Conversation.objects.filter(
+        phone__in=phones, thread_unlinked_at__isnull=True
+    ).values_list("pk", "channel", "phone", "resident_thread_id"):
+        if channel in PHONE_CHANNELS:
+            by_phone.setdefault(phone, []).append((pk, thread_id))
     pairs = [
         members for members in by_phone.values() if len(members) > 1 and any(t is None for _p, t in members)
     ]
