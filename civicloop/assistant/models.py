@@ -142,6 +142,11 @@ class Conversation(models.Model):
             models.Index(fields=["desk_status", "desk_status_at"], name="assistant_conv_desk_idx"),
             # Same-number conversations (SMS and WhatsApp) found for the resident thread.
             models.Index(fields=["phone"], name="assistant_conv_phone_idx"),
+            # A social event's thread, looked up for every event: the unique constraint's partial index
+            # (channel IN the networks) is not used for one network's look-up on SQLite.
+            models.Index(
+                fields=["remote_thread_id", "remote_account_id", "channel"], name="assistant_conv_remote_idx"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -166,6 +166,8 @@ class SocialPost(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["announcement", "network"], name="social_post_once_per_network")
         ]
+        # A resident's reply names the city's post by its id there: looked up for each new thread.
+        indexes = [models.Index(fields=["remote_id", "network"], name="social_post_remote_idx")]
 
     def __str__(self) -> str:
         return f"{self.network}:{self.announcement_id}"
