@@ -155,6 +155,7 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
             last_body=Subquery(latest.values("body")[:1]),
             last_direction=Subquery(latest.values("direction")[:1]),
             last_handled_as=Subquery(latest.values("handled_as")[:1]),
+            last_moderation_state=Subquery(latest.values("moderation_state")[:1]),
         )
     )
     if filters.channel in CHANNELS:
@@ -246,11 +247,15 @@ def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool)
         body = getattr(conversation, "last_body", None) or ""
         direction = getattr(conversation, "last_direction", None) or ""
         handled_as = getattr(conversation, "last_handled_as", None) or ""
+        shown = message_text(conversation, body, show_contact_details=show_contact_details)
+        moderation_state = getattr(conversation, "last_moderation_state", None)
+        if moderation_state in (MessageModerationState.HIDDEN, MessageModerationState.REMOVED):
+            shown = f"({MessageModerationState(moderation_state).label})"  # reported: not in the list either
         rows.append(
             InboxRow(
                 conversation=conversation,
                 resident=resident_label(conversation, show_contact_details=show_contact_details),
-                preview=_preview(message_text(conversation, body, show_contact_details=show_contact_details)),
+                preview=_preview(shown),
                 last_direction=direction,
                 needs_answer=direction == AssistantMessage.Direction.IN
                 and handled_as not in NO_ANSWER_NEEDED,

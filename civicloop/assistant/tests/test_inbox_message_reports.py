@@ -5,6 +5,7 @@ import pytest
 
 from civicloop.accounts.models import Role
 from civicloop.assistant.models import AssistantMessage, MessageModerationState
+from civicloop.assistant.services.inbox import inbox_take_over
 from civicloop.assistant.tests.test_inbox import (  # noqa: F401 (_settings: the signed webhook's)
     INBOX,
     _settings,
@@ -32,9 +33,12 @@ def report_url(message: AssistantMessage) -> str:
 
 def test_three_staff_reports_hide_a_message_and_a_moderators_removal_keeps_it_in_the_record(settings):
     settings.MODERATION_REPORTS_TO_HIDE = 3
-    conversation = sms_conversation(body=ABUSE)
-    message = resident_message(conversation)
-    staff = [signed_in(make_staff(name)) for name in ("carmen", "dev", "eli")]
+    carmen = make_staff("carmen")
+    conversation = sms_conversation(body="Hello")
+    inbox_take_over(conversation_id=conversation.pk, staff=carmen)
+    sms_conversation(body=ABUSE)  # staff have it: the assistant is quiet, the abuse is the latest message
+    message = AssistantMessage.objects.get(conversation=conversation, body=ABUSE)
+    staff = [signed_in(user) for user in (carmen, make_staff("dev"), make_staff("eli"))]
     thread = page_text(staff[0].get(f"{INBOX}{conversation.pk}/"))
     assert report_url(message) in thread
     form = staff[0].get(report_url(message))
@@ -54,6 +58,8 @@ def test_three_staff_reports_hide_a_message_and_a_moderators_removal_keeps_it_in
     assert (case.kind, case.content_id, case.urgent, case.reports_count) == ("message", message.pk, True, 3)
     thread = page_text(staff[0].get(f"{INBOX}{conversation.pk}/"))
     assert "Hidden after reports: waiting for a moderator" in thread and report_url(message) not in thread
+    listing = page_text(staff[0].get(INBOX))
+    assert "(Hidden after reports)" in listing and "I know where you live" not in listing
 
     console = signed_in(make_staff("mo", Role.MODERATOR))
     queue = page_text(console.get("/staff/moderation/"))
