@@ -120,6 +120,7 @@ class FacebookPageReplies(MetaReplies):
     network = "facebook"
     limit = FACEBOOK_LIMIT
     reply_edge = "comments"
+    conversations_platform = "messenger"
 
     def __init__(
         self, page_id: str, page_access_token: str, graph_url: str = DEFAULT_GRAPH_URL, timeout: float = 10

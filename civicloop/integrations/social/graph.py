@@ -141,6 +141,7 @@ def _error_body(response: requests.Response) -> dict[str, Any]:
 # A reply found under the comment since the reply was stored (less this slack) is the earlier attempt's.
 REPLY_LOOKBACK_SLACK = timedelta(minutes=5)
 REPLIES_PAGE = 100
+MESSAGES_PAGE = 25  # a conversation's latest messages read back before a message is sent
 HUMAN_AGENT_TAG = "HUMAN_AGENT"
 
 
@@ -150,17 +151,20 @@ class MetaReplies:
     their private conversation (`recipient: {id}`, tagged HUMAN_AGENT after the first 24 hours).
 
     Idempotency: Graph has no idempotency key. Before a public reply, the comment's replies are read
-    (one page of 100) and one the account wrote since the reply was stored with exactly this text is
-    returned as the earlier attempt. Messages cannot be read back the same way: a Graph error (throttling,
-    5xx) sends nothing, so retrying it sends once; only a message whose answer was lost (a timeout after
-    Graph took it) could be sent twice, and the inbox's stored reply (one per form) keeps that to a retry
-    staff ask for. Not polled for mentions: comments and messages come by webhook (`mentions` is empty).
+    (one page of 100), and before a message the resident's conversation with the account (its latest
+    messages, Graph's Conversations API); one the account wrote since the reply was stored with exactly
+    this text is returned as the earlier attempt, so a retry after a lost answer (a timeout after Graph
+    took it) sends nothing again. A private reply to a comment is not read back: Graph itself takes one
+    per comment and refuses a second. Not polled for mentions: comments and messages come by webhook
+    (`mentions` is empty).
     """
 
     network: str
     limit: int
     # The edge a public reply is posted to: Facebook "comments", Instagram "replies".
     reply_edge: str
+    # Which inbox the Conversations API reads: "messenger" or "instagram".
+    conversations_platform: str
 
     def __init__(self, account_id: str, messages_node: str, graph: GraphClient) -> None:
         self.account_id = account_id
@@ -194,6 +198,9 @@ class MetaReplies:
     ) -> SocialPostResult:
         """Answer `target` as its kind says; `idempotency_key` is not sent (see the class's docstring)."""
         if target.kind == "message":
+            earlier = self.earlier_message(recipient=target.recipient_id, text=text, created_at=created_at)
+            if earlier is not None:
+                return earlier
             return self._message({"id": target.recipient_id}, text, human_agent=target.human_agent)
         if target.private:
             return self._message({"comment_id": target.remote_id}, text, human_agent=False)
@@ -215,9 +222,35 @@ class MetaReplies:
             {"fields": "id,message,from,created_time,timestamp", "limit": str(REPLIES_PAGE)},
             what=f"{self.network} comment replies",
         )
-        since = created_at - REPLY_LOOKBACK_SLACK
         items = body.get("data")
-        for item in items if isinstance(items, list) else []:
+        return self._own_item(items if isinstance(items, list) else [], text, created_at)
+
+    def earlier_message(self, *, recipient: str, text: str, created_at: datetime) -> SocialPostResult | None:
+        """The account's message to `recipient` with exactly `text`, sent since `created_at` (less slack),
+        from the latest messages of their conversation with the account."""
+        body = self._graph.get(
+            f"{self.messages_node}/conversations",
+            {
+                "platform": self.conversations_platform,
+                "user_id": recipient,
+                "fields": f"messages.limit({MESSAGES_PAGE}){{id,message,from,created_time}}",
+            },
+            what=f"{self.network} conversation",
+        )
+        threads = body.get("data")
+        for thread in threads if isinstance(threads, list) else []:
+            messages = thread.get("messages") if isinstance(thread, dict) else None
+            items = messages.get("data") if isinstance(messages, dict) else None
+            found = self._own_item(items if isinstance(items, list) else [], text, created_at)
+            if found is not None:
+                return found
+        return None
+
+    def _own_item(self, items: list[Any], text: str, created_at: datetime) -> SocialPostResult | None:
+        """Among Graph's `items` (replies or messages), the account's with exactly `text`, made since
+        `created_at` less the slack for clocks."""
+        since = created_at - REPLY_LOOKBACK_SLACK
+        for item in items:
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
                 continue
             author = item.get("from")

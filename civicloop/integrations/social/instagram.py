@@ -129,6 +129,7 @@ class InstagramReplies(MetaReplies):
     network = "instagram"
     limit = INSTAGRAM_LIMIT
     reply_edge = "replies"
+    conversations_platform = "instagram"
 
     def __init__(
         self, account_id: str, access_token: str, graph_url: str = DEFAULT_GRAPH_URL, timeout: float = 10

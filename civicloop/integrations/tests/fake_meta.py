@@ -19,6 +19,8 @@ last private message with `resident_wrote`.
   tag) → `{"recipient_id", "message_id"}`: to `{"id"}` within 24 hours of the resident's last message, or
   up to 7 days with `messaging_type=MESSAGE_TAG` and `tag=HUMAN_AGENT`; to `{"comment_id"}` once per
   comment within 7 days of it; otherwise error 10, subcode 2018278, as Meta refuses outside the window.
+- `GET /{page-id}/conversations` and `GET /me/conversations` (platform, user_id, fields with
+  `messages.limit(N)`): the conversation with that person, the messages the account sent, newest first.
 
 Paths carry the version (`/v21.0/...`) like Graph's; the access token is a Bearer header (or
 `access_token`). Errors have Graph's shape; failures injected with `fail_next` are Graph's too: throttling
@@ -31,6 +33,7 @@ Paths carry the version (`/v21.0/...`) like Graph's; the access token is a Beare
 
 import itertools
 import json
+import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -139,6 +142,7 @@ class SentMessage:
     text: str
     messaging_type: str
     tag: str
+    created_time: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 class FakeMeta(FakeApiServer):
@@ -251,6 +255,12 @@ class FakeMeta(FakeApiServer):
                 )
         if len(parts) == 2 and parts[0] in (self.page_id, "me") and route == ("POST", "{node}", "messages"):
             return self._send_message(parts[0], params)
+        if (
+            len(parts) == 2
+            and parts[0] in (self.page_id, "me")
+            and route == ("GET", "{node}", "conversations")
+        ):
+            return self._conversations(parts[0], params)
         if len(parts) == 2 and parts[0] in self.comments and parts[1] in ("comments", "replies"):
             return self._comment_replies(request.method, self.comments[parts[0]], parts[1], params)
         if len(parts) == 1 and request.method == "GET":
@@ -353,6 +363,28 @@ class FakeMeta(FakeApiServer):
         )
         self.replies.append(reply)
         return FakeReply(200, {"id": reply.id})
+
+    def _conversations(self, node: str, params: dict[str, str]) -> FakeReply:
+        """The conversation with `user_id` on `platform`, its latest messages first (those the account sent)."""
+        user = params.get("user_id", "")
+        if not user or params.get("platform") not in ("messenger", "instagram"):
+            return graph_error(100, "(#100) Invalid parameter")
+        found = re.search(r"messages\.limit\((\d+)\)", params.get("fields", ""))
+        limit = int(found.group(1)) if found else 25
+        account = self.page_id if node == self.page_id else self.instagram_id
+        sent = [m for m in self.messages if m.node == node and str(m.recipient.get("id", "")) == user]
+        if not sent:
+            return FakeReply(200, {"data": [], "paging": {}})
+        messages = [
+            {
+                "id": m.id,
+                "message": m.text,
+                "from": {"id": account},
+                "created_time": m.created_time.strftime("%Y-%m-%dT%H:%M:%S+0000"),
+            }
+            for m in reversed(sent)
+        ][:limit]
+        return FakeReply(200, {"data": [{"id": f"t_{user}", "messages": {"data": messages, "paging": {}}}]})
 
     def _send_message(self, node: str, params: dict[str, str]) -> FakeReply:
         try:

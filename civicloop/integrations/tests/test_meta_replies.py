@@ -133,6 +133,32 @@ def test_instagram_messages_go_through_the_page(meta: FakeMeta) -> None:
     assert [(out.node, out.recipient) for out in meta.messages] == [("me", {"id": RESIDENT})]
 
 
+@pytest.mark.parametrize("network", ["facebook", "instagram"])
+def test_a_retry_after_a_lost_answer_sends_the_message_once(meta: FakeMeta, network: str) -> None:
+    meta.resident_wrote(RESIDENT)
+    adapter, queued = (facebook(meta) if network == "facebook" else instagram(meta)), datetime.now(UTC)
+    node = meta.page_id if network == "facebook" else "me"
+    meta.fail_next("timeout", path=f"/v21.0/{node}/messages", after_processing=True)
+    with pytest.raises(TransientProviderError):
+        adapter.reply(text="On its way.", target=message(), idempotency_key="k", created_at=queued)
+    assert len(meta.messages) == 1  # Graph took it; its answer was lost
+
+    again = adapter.reply(text="On its way.", target=message(), idempotency_key="k", created_at=queued)
+
+    assert [sent.id for sent in meta.messages] == [again.remote_id]
+
+
+def test_the_same_words_sent_before_this_reply_was_written_are_not_taken_for_it(meta: FakeMeta) -> None:
+    meta.resident_wrote(RESIDENT)
+    adapter = facebook(meta)
+    adapter.reply(text="Thank you!", target=message(), idempotency_key="k1", created_at=datetime.now(UTC))
+    meta.messages[0].created_time = datetime.now(UTC) - timedelta(hours=2)
+
+    adapter.reply(text="Thank you!", target=message(), idempotency_key="k2", created_at=datetime.now(UTC))
+
+    assert len(meta.messages) == 2
+
+
 def test_a_private_reply_to_a_comment_is_one_message_to_its_author(meta: FakeMeta) -> None:
     meta.add_comment("c1")
     adapter = facebook(meta)
