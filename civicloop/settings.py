@@ -333,6 +333,11 @@ FACEBOOK_PAGE_ACCESS_TOKEN = os.environ.get("FACEBOOK_PAGE_ACCESS_TOKEN", "")
 INSTAGRAM_ACCOUNT_ID = os.environ.get("INSTAGRAM_ACCOUNT_ID", "")
 X_API_URL = os.environ.get("X_API_URL", "https://api.x.com").rstrip("/")
 X_ACCESS_TOKEN = os.environ.get("X_ACCESS_TOKEN", "")
+# An OAuth 2.0 app that refreshes the user token (X's last two hours): its client id and secret and a
+# first refresh token (then the ones X rotates in, stored by integrations.ProviderToken).
+X_CLIENT_ID = os.environ.get("X_CLIENT_ID", "")
+X_CLIENT_SECRET = os.environ.get("X_CLIENT_SECRET", "")
+X_REFRESH_TOKEN = os.environ.get("X_REFRESH_TOKEN", "")
 X_USER_ID = os.environ.get("X_USER_ID", "")
 X_CONSUMER_SECRET = os.environ.get("X_CONSUMER_SECRET", "")
 # Polling X mentions (where the city's API tier has no webhooks) needs X_USER_ID and a bearer token.

@@ -39,6 +39,7 @@ from civicloop.integrations.social.text import (
 )
 from civicloop.integrations.social.x import DEFAULT_API_URL as DEFAULT_X_API_URL
 from civicloop.integrations.social.x import XPoster, XReplies
+from civicloop.integrations.social.x_tokens import XTokens
 
 # Every network the city can post to, in the order posts are queued, with its limit and how it counts.
 NETWORKS: dict[str, tuple[int, Callable[[str], int]]] = {
@@ -77,10 +78,9 @@ def _publishers() -> list[SocialPoster]:
     instagram_id = getattr(settings, "INSTAGRAM_ACCOUNT_ID", "")
     if instagram_id and page_token:
         posters.append(InstagramPoster(instagram_id, page_token, graph_url))
-    x_token = getattr(settings, "X_ACCESS_TOKEN", "")
-    x_user_id = getattr(settings, "X_USER_ID", "")
-    if x_token and x_user_id:
-        posters.append(XPoster(x_token, x_user_id, getattr(settings, "X_API_URL", "") or DEFAULT_X_API_URL))
+    x = _x_account()
+    if x is not None:
+        posters.append(XPoster(*x, tokens=XTokens(x[2])))
     return posters
 
 
@@ -120,11 +120,20 @@ def _repliers() -> list[SocialInbox]:
     instagram_id = getattr(settings, "INSTAGRAM_ACCOUNT_ID", "")
     if instagram_id and page_token:
         repliers.append(InstagramReplies(instagram_id, page_token, graph_url))
-    x_token = getattr(settings, "X_ACCESS_TOKEN", "")
-    x_user_id = getattr(settings, "X_USER_ID", "")
-    if x_token and x_user_id:
-        repliers.append(XReplies(x_token, x_user_id, getattr(settings, "X_API_URL", "") or DEFAULT_X_API_URL))
+    x = _x_account()
+    if x is not None:
+        repliers.append(XReplies(*x, tokens=XTokens(x[2])))
     return repliers
+
+
+def _x_account() -> tuple[str, str, str] | None:
+    """(token, user id, API address) of the city's X account: a user token, or an app that refreshes one."""
+    x_token = getattr(settings, "X_ACCESS_TOKEN", "")
+    refreshable = getattr(settings, "X_CLIENT_ID", "") and getattr(settings, "X_REFRESH_TOKEN", "")
+    x_user_id = getattr(settings, "X_USER_ID", "")
+    if not (x_token or refreshable) or not x_user_id:
+        return None
+    return x_token, x_user_id, getattr(settings, "X_API_URL", "") or DEFAULT_X_API_URL
 
 
 def social_inbox_for(network: str) -> SocialInbox | None:

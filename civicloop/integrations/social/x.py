@@ -10,7 +10,8 @@ expanded address) or has the same text. Reads are billed per call, so a first at
 Limits: a post made by hand linking the same announcement would be taken for ours.
 
 Errors: 429 is transient, waiting until `x-rate-limit-reset`; 5xx transient; 401 (token expired or
-revoked) and other 4xx permanent.
+revoked) and other 4xx permanent. With a refreshable token (`x_tokens.XTokens`), a 401 is met with one
+refresh and the same request again.
 """
 
 from datetime import UTC, datetime, timedelta
@@ -30,6 +31,7 @@ from civicloop.integrations.social.base import (
     retry_after_seconds,
 )
 from civicloop.integrations.social.text import X_LIMIT, x_length
+from civicloop.integrations.social.x_tokens import XTokens
 
 DEFAULT_API_URL = "https://api.x.com"
 WEB_URL = "https://x.com"
@@ -53,9 +55,12 @@ class XPoster:
         timeout: float = 10,
         *,
         web_url: str = WEB_URL,
+        tokens: XTokens | None = None,
     ) -> None:
         self.api_url = (api_url or DEFAULT_API_URL).rstrip("/")
         self.access_token = access_token
+        # Where a refreshed token comes from (None: `access_token` is used as it is).
+        self.tokens = tokens
         self.user_id = user_id
         self.timeout = timeout
         self.web_url = web_url.rstrip("/")
@@ -78,13 +83,10 @@ class XPoster:
             if earlier is not None:
                 return earlier
         what = "X post"
-        response = http_request(
-            self._http,
+        response = self._call(
             "POST",
             f"{self.api_url}/2/tweets",
-            timeout=self.timeout,
             what=what,
-            headers=self._auth(),
             json={"text": text},
         )
         if response.status_code in (200, 201):
@@ -104,13 +106,10 @@ class XPoster:
         """The account's latest posts since `created_at` (less slack): one page, for finding our own."""
         what = "X posts"
         start = (created_at - LOOKBACK_SLACK).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
-        response = http_request(
-            self._http,
+        response = self._call(
             "GET",
             f"{self.api_url}/2/users/{self.user_id}/tweets",
-            timeout=self.timeout,
             what=what,
-            headers=self._auth(),
             params={"start_time": start, "max_results": str(TWEETS_PAGE), "tweet.fields": fields},
         )
         if response.status_code != 200:
@@ -129,8 +128,23 @@ class XPoster:
         # /i/web/status/<id> opens a post without knowing the account's handle.
         return SocialPostResult(remote_id=post_id, remote_url=f"{self.web_url}/i/web/status/{post_id}")
 
-    def _auth(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {self.access_token}"}
+    def _call(self, method: str, url: str, *, what: str, **kwargs: Any) -> requests.Response:
+        """One request with the account's token; with a refreshable token, a 401 gets one refresh and the
+        same request again (X's user tokens last two hours)."""
+        token = self.tokens.current() if self.tokens is not None else self.access_token
+        response = http_request(
+            self._http, method, url, timeout=self.timeout, what=what, headers=_bearer(token), **kwargs
+        )
+        if response.status_code == 401 and self.tokens is not None and self.tokens.refreshable:
+            token = self.tokens.refresh(rejected=token)
+            response = http_request(
+                self._http, method, url, timeout=self.timeout, what=what, headers=_bearer(token), **kwargs
+            )
+        return response
+
+
+def _bearer(token: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {token}"}
 
 
 def _is_ours(item: dict[str, Any], text: str, link: str) -> bool:
@@ -199,13 +213,10 @@ class XReplies(XPoster):
             if earlier is not None:
                 return earlier
         what = "X reply"
-        response = http_request(
-            self._http,
+        response = self._call(
             "POST",
             f"{self.api_url}/2/tweets",
-            timeout=self.timeout,
             what=what,
-            headers=self._auth(),
             json={"text": text, "reply": {"in_reply_to_tweet_id": target.remote_id}},
         )
         if response.status_code in (200, 201):

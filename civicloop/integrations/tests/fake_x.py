@@ -8,11 +8,16 @@ adapter for real:
 - `GET /2/users/:id/tweets` with `start_time`, `max_results`, `tweet.fields` → newest first; links in the
   text come back rewritten to t.co, with `entities.urls[].expanded_url` keeping the address posted.
 - Rate limited (`fail_next("rate_limit")`): 429 with `x-rate-limit-reset` (a Unix time) as X sends it.
+- `POST /2/oauth2/token` (form: grant_type=refresh_token, refresh_token, client_id; a confidential client
+  by HTTP Basic) → `{"token_type", "expires_in": 7200, "access_token", "scope", "refresh_token"}`: a new
+  user token and a new refresh token (the old one is spent: used again → 400 invalid_request, as X
+  answers); `expire_token()` makes the current user token answer 401 as an expired one does.
 
     with FakeX() as x:
         poster = XPoster(x.access_token, x.user_id, x.url)
 """
 
+import base64
 import itertools
 import time
 from dataclasses import dataclass
@@ -84,6 +89,38 @@ class FakeX(FakeApiServer):
         self.posts: list[Post] = []
         self.rate_limit_reset_in = 900
         self._ids = itertools.count(1_800_000_000_000_000_001)
+        # The OAuth 2.0 app: its client, and the one refresh token not yet spent.
+        self.client_id = "x-client-id"
+        self.client_secret = "x-client-secret"
+        self.refresh_token = "x-refresh-1"
+        self.refreshes = 0
+
+    def expire_token(self) -> None:
+        self.access_token = f"{self.access_token}-expired"
+
+    def _token(self, request: FakeRequest) -> FakeReply:
+        form = request.form()
+        expected = "Basic " + base64.b64encode(f"{self.client_id}:{self.client_secret}".encode()).decode()
+        if request.headers.get("authorization") != expected or form.get("client_id") != self.client_id:
+            return FakeReply(401, {"error": "unauthorized_client"})
+        if form.get("grant_type") != "refresh_token" or form.get("refresh_token") != self.refresh_token:
+            return FakeReply(
+                400,
+                {"error": "invalid_request", "error_description": "Value passed for the token was invalid."},
+            )
+        self.refreshes += 1
+        self.access_token = f"x-user-token-{self.refreshes + 1}"
+        self.refresh_token = f"x-refresh-{self.refreshes + 1}"
+        return FakeReply(
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": self.access_token,
+                "scope": "tweet.write tweet.read users.read offline.access",
+                "refresh_token": self.refresh_token,
+            },
+        )
 
     def failure_reply(self, kind: FailureKind) -> FakeReply:
         if kind == "rate_limit":
@@ -101,6 +138,8 @@ class FakeX(FakeApiServer):
         return super().failure_reply(kind)
 
     def respond(self, request: FakeRequest) -> FakeReply:
+        if request.method == "POST" and request.path == "/2/oauth2/token":
+            return self._token(request)
         if request.headers.get("authorization") != f"Bearer {self.access_token}":
             return problem(401, "Unauthorized", "Unauthorized")
         if request.method == "POST" and request.path == "/2/tweets":
