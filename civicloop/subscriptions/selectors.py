@@ -160,10 +160,11 @@ def sms_confirmation_text(*, language: str) -> str:
         ) % {"city": city_name()}
 
 
-def subscriber_for_phone(phone: str) -> Subscriber | None:
-    """The subscriber a mobile number (E.164) belongs to, with topics and areas loaded, or None."""
+def subscriber_for_phone(phone: str, kind: str = ContactPoint.Kind.SMS) -> Subscriber | None:
+    """The subscriber a mobile number (E.164) belongs to by text (or on WhatsApp, `kind`), with topics
+    and areas loaded, or None."""
     point = (
-        ContactPoint.objects.filter(kind=ContactPoint.Kind.SMS, value=phone)
+        ContactPoint.objects.filter(kind=kind, value=phone)
         .select_related("subscriber")
         .prefetch_related("subscriber__topics", "subscriber__areas")
         .first()

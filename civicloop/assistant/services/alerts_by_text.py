@@ -1,5 +1,8 @@
 """Alerts by text: YES confirms a number's web subscription, ALERTS says what it gets, SUBSCRIBE <topic>
-adds a topic, AREA <address or community area> narrows the updates to a neighbourhood."""
+adds a topic, AREA <address or community area> narrows the updates to a neighbourhood.
+
+Each acts on the channel it came by: by text on the number's SMS subscription, on WhatsApp on its
+WhatsApp one (alerts sent there, consent recorded as whatsapp); the two never mix."""
 
 import re
 from dataclasses import dataclass
@@ -15,10 +18,10 @@ from civicloop.core.sms import sms_fit, sms_max_segments
 from civicloop.places.geocoding import place_locate
 from civicloop.places.models import CommunityArea
 from civicloop.places.selectors import community_area_by_name
-from civicloop.subscriptions.models import Frequency, Subscriber
+from civicloop.subscriptions.models import ContactPoint, Frequency, Subscriber
 from civicloop.subscriptions.selectors import subscriber_for_phone, subscription_links
 from civicloop.subscriptions.services import (
-    CHANNEL_SMS,
+    CHANNEL_OF_NUMBER_KIND,
     subscription_area_add_by_text,
     subscription_confirm_by_text,
     subscription_request,
@@ -37,6 +40,13 @@ _TOPIC_FILLER = {"and", "y", "to", "a", "al", "de", "the", "me", "en", "sobre", 
 class AlertsReply:
     text: str
     handled_as: str
+
+
+def _number_kind(conversation: Conversation) -> str:
+    # Asked on WhatsApp, the alerts go to WhatsApp: the number's WhatsApp contact point, never its SMS one.
+    if conversation.channel == Conversation.Channel.WHATSAPP:
+        return ContactPoint.Kind.WHATSAPP
+    return ContactPoint.Kind.SMS
 
 
 def area_for_text(text: str) -> CommunityArea | None:
@@ -71,7 +81,11 @@ def _area_reply(conversation: Conversation, verb: str, words: str, body: str) ->
                 "area_unknown",
             )
         subscriber = subscription_area_add_by_text(
-            phone=conversation.phone, area=area, reply=body, language=language
+            phone=conversation.phone,
+            area=area,
+            reply=body,
+            language=language,
+            kind=_number_kind(conversation),
         )
         if subscriber is None:
             return AlertsReply(
@@ -145,7 +159,8 @@ def _subscribe_reply(conversation: Conversation, verb: str, words: str) -> Alert
                 % {"topics": names},
                 "subscribe_unclear",
             )
-        existing = subscriber_for_phone(conversation.phone)
+        kind = _number_kind(conversation)
+        existing = subscriber_for_phone(conversation.phone, kind)
         areas = list(existing.areas.all()) if existing else []
         subscription_request(
             email=None,
@@ -157,12 +172,13 @@ def _subscribe_reply(conversation: Conversation, verb: str, words: str) -> Alert
             language=existing.language if existing else language,
             frequency=existing.frequency if existing else Frequency.IMMEDIATELY,
             consent_language=language,
-            channel=CHANNEL_SMS,
+            channel=CHANNEL_OF_NUMBER_KIND[kind],
+            phone_kind=kind,
         )
         subscriber = subscription_confirm_by_text(
-            phone=conversation.phone, reply=f"{verb} {words}", language=language
+            phone=conversation.phone, reply=f"{verb} {words}", language=language, kind=kind
         )
-        subscriber = subscriber or subscriber_for_phone(conversation.phone)
+        subscriber = subscriber or subscriber_for_phone(conversation.phone, kind)
         assert subscriber is not None
         added = _("Subscribed to %(topic)s.") % {
             "topic": topic.name_es if language == "es" else topic.name_en
@@ -182,14 +198,16 @@ def alerts_reply(conversation: Conversation, body: str) -> AlertsReply | None:
         return _subscribe_reply(conversation, subscribe.group("verb"), subscribe.group("topic"))
     if word in CONFIRM_WORDS:
         language = conversation.language or ("es" if word == "SI" else "en")
-        subscriber = subscription_confirm_by_text(phone=conversation.phone, reply=body, language=language)
+        subscriber = subscription_confirm_by_text(
+            phone=conversation.phone, reply=body, language=language, kind=_number_kind(conversation)
+        )
         if subscriber is None:
             return None
         with translation.override(language):
             confirmed = _("Confirmed: you will get the updates you chose.")
             return AlertsReply(_alerts_summary(subscriber, before=confirmed), "subscription_confirmed")
     if word in ALERTS_WORDS:
-        subscriber = subscriber_for_phone(conversation.phone)
+        subscriber = subscriber_for_phone(conversation.phone, _number_kind(conversation))
         if subscriber is None or subscriber.status != Subscriber.Status.ACTIVE:
             return AlertsReply(
                 _("This number gets no updates yet. Choose topics and areas at %(site)s/subscribe/")

@@ -143,7 +143,7 @@ def conversation_reply(
                     "media_only",
                 )
             return EngineReply(_("We got your message but no text. Ask a question, or reply HELP."), "empty")
-        if conversation.channel == Conversation.Channel.SMS:
+        if conversation.channel in (Conversation.Channel.SMS, Conversation.Channel.WHATSAPP):
             alerts = alerts_by_text.alerts_reply(conversation, body)
             if alerts is not None:
                 return EngineReply(alerts.text, alerts.handled_as)

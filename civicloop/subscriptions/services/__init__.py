@@ -8,6 +8,7 @@ One module per concern; everything callers use is here.
 from civicloop.subscriptions.services.confirmation import subscription_confirm, subscription_confirm_by_text
 from civicloop.subscriptions.services.consent import (
     CHANNEL_EMAIL_ONE_CLICK,
+    CHANNEL_OF_NUMBER_KIND,
     CHANNEL_SMS,
     CHANNEL_WEB,
     CHANNEL_WHATSAPP,
@@ -28,6 +29,7 @@ from civicloop.subscriptions.services.unsubscribing import subscription_unsubscr
 
 __all__ = [
     "CHANNEL_EMAIL_ONE_CLICK",
+    "CHANNEL_OF_NUMBER_KIND",
     "CHANNEL_SMS",
     "CHANNEL_WEB",
     "CHANNEL_WHATSAPP",

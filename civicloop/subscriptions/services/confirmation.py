@@ -21,7 +21,7 @@ from civicloop.subscriptions.selectors import (
     subscription_links,
     subscription_list_unsubscribe_headers,
 )
-from civicloop.subscriptions.services.consent import CHANNEL_SMS, CHANNEL_WEB, _consent_record
+from civicloop.subscriptions.services.consent import CHANNEL_OF_NUMBER_KIND, CHANNEL_WEB, _consent_record
 from civicloop.subscriptions.services.links import _subscriber_locked
 from civicloop.subscriptions.tokens import TokenPurpose
 
@@ -101,24 +101,30 @@ def subscription_confirm(*, token: str, consent_language: str | None = None) -> 
     return subscriber
 
 
-def subscription_confirm_by_text(*, phone: str, reply: str, language: str) -> Subscriber | None:
+def subscription_confirm_by_text(
+    *, phone: str, reply: str, language: str, kind: str = ContactPoint.Kind.SMS
+) -> Subscriber | None:
     """The number replied YES: its pending subscription becomes active and the number confirmed.
 
-    Texting from the number proves it is theirs, as opening the link proves an email address. The
-    "confirm" ConsentRecord notes the channel (sms), the confirmation wording in their language and
-    what they replied. None (nothing changes) when the number has nothing waiting to be confirmed.
+    Texting from the number proves it is theirs, as opening the link proves an email address. `kind`
+    is where they wrote from (sms, or whatsapp: that contact point only). The "confirm" ConsentRecord
+    notes that channel, the confirmation wording in their language and what they replied. None
+    (nothing changes) when the number has nothing waiting to be confirmed there.
     """
     with transaction.atomic():
         point = (
             ContactPoint.objects.select_for_update()
             .select_related("subscriber")
-            .filter(kind=ContactPoint.Kind.SMS, value=phone)
+            .filter(kind=kind, value=phone)
             .first()
         )
         if point is None:
             return None
         subscriber = point.subscriber
         if subscriber.status != Subscriber.Status.PENDING:
+            return None
+        # A number that only follows a 311 request asked for no updates: a stray YES subscribes it to none.
+        if not subscriber.topics.exists():
             return None
         now = timezone.now()
         ContactPoint.objects.filter(pk=point.pk).update(confirmed_at=now, updated_at=now)
@@ -129,7 +135,7 @@ def subscription_confirm_by_text(*, phone: str, reply: str, language: str) -> Su
         _consent_record(
             subscriber=subscriber,
             action=ConsentRecord.Action.CONFIRM,
-            channel=CHANNEL_SMS,
+            channel=CHANNEL_OF_NUMBER_KIND[kind],
             language=language,
             text=f"{wording}\n[{reply.strip()[:160]}]",
         )

@@ -8,6 +8,8 @@ CHANNEL_WEB = "web"
 CHANNEL_EMAIL_ONE_CLICK = "email-one-click"
 CHANNEL_SMS = "sms"
 CHANNEL_WHATSAPP = "whatsapp"
+# The consent channel of a number's own words: its texts, or its WhatsApp (each consent is its own).
+CHANNEL_OF_NUMBER_KIND = {"sms": CHANNEL_SMS, "whatsapp": CHANNEL_WHATSAPP}
 
 
 def _consent_record(

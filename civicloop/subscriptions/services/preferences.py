@@ -8,7 +8,7 @@ from civicloop.places.models import CommunityArea
 from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Subscriber
 from civicloop.subscriptions.selectors import consent_text, language_supported
 from civicloop.subscriptions.services.choices import _choices_validate
-from civicloop.subscriptions.services.consent import CHANNEL_SMS, CHANNEL_WEB, _consent_record
+from civicloop.subscriptions.services.consent import CHANNEL_OF_NUMBER_KIND, CHANNEL_WEB, _consent_record
 from civicloop.subscriptions.services.links import _subscriber_locked
 from civicloop.subscriptions.tokens import TokenPurpose
 from civicloop.topics.models import Topic
@@ -47,17 +47,18 @@ def subscription_preferences_update(
 
 
 def subscription_area_add_by_text(
-    *, phone: str, area: CommunityArea, reply: str, language: str
+    *, phone: str, area: CommunityArea, reply: str, language: str, kind: str = ContactPoint.Kind.SMS
 ) -> Subscriber | None:
     """AREA <place> from a number: its updates now cover that community area (and the areas already
-    chosen) instead of all of Chicago, with a "preferences_change" record of channel sms quoting the
-    reply. None when the number has no active subscription (nothing changes).
+    chosen) instead of all of Chicago, with a "preferences_change" record of the channel it came by
+    (`kind`: sms, or whatsapp for the number's WhatsApp subscription) quoting the reply. None when the
+    number has no active subscription there (nothing changes).
     """
     with transaction.atomic():
         point = (
             ContactPoint.objects.select_for_update()
             .select_related("subscriber")
-            .filter(kind=ContactPoint.Kind.SMS, value=phone)
+            .filter(kind=kind, value=phone)
             .first()
         )
         if point is None or point.subscriber.status != Subscriber.Status.ACTIVE:
@@ -71,7 +72,7 @@ def subscription_area_add_by_text(
         _consent_record(
             subscriber=subscriber,
             action=ConsentRecord.Action.PREFERENCES_CHANGE,
-            channel=CHANNEL_SMS,
+            channel=CHANNEL_OF_NUMBER_KIND[kind],
             language=language,
             text=f"{wording}\n[{reply.strip()[:160]}]",
         )

@@ -49,11 +49,12 @@ def _subscription_request_once(
     frequency: str,
     consent_language: str,
     channel: str,
+    phone_kind: str,
 ) -> Subscriber:
     with transaction.atomic():
         points = ContactPoint.objects.select_for_update().select_related("subscriber")
         email_point = points.filter(kind=ContactPoint.Kind.EMAIL, value=email).first() if email else None
-        phone_point = points.filter(kind=ContactPoint.Kind.SMS, value=phone).first() if phone else None
+        phone_point = points.filter(kind=phone_kind, value=phone).first() if phone else None
         subscriber = _subscriber_for_contacts(email_point=email_point, phone_point=phone_point, email=email)
         if subscriber is None:
             subscriber = Subscriber.objects.create(
@@ -74,9 +75,7 @@ def _subscription_request_once(
                 subscriber=subscriber, kind=ContactPoint.Kind.EMAIL, value=email
             )
         if phone and phone_point is None:
-            phone_point = ContactPoint.objects.create(
-                subscriber=subscriber, kind=ContactPoint.Kind.SMS, value=phone
-            )
+            phone_point = ContactPoint.objects.create(subscriber=subscriber, kind=phone_kind, value=phone)
         _consent_record(
             subscriber=subscriber,
             action=ConsentRecord.Action.SUBSCRIBE,
@@ -114,8 +113,12 @@ def subscription_request(
     frequency: str,
     consent_language: str | None = None,
     channel: str = CHANNEL_WEB,
+    phone_kind: str = ContactPoint.Kind.SMS,
 ) -> Subscriber:
     """Ask for updates; returns the (new or continued) subscriber, pending until confirmed.
+
+    `phone_kind` is how the number is reached: by text (the web's and SMS's), or on WhatsApp when the
+    person asked there (that number's WhatsApp contact point, never its SMS one).
 
     - email and/or phone (at least one) are normalised; raises SubscriptionInvalid(field=...) on bad input.
     - The same email or phone again continues the same subscriber: topics and areas are added,
@@ -141,6 +144,7 @@ def subscription_request(
         "frequency": frequency,
         "consent_language": language_supported(consent_language or language),
         "channel": channel,
+        "phone_kind": phone_kind,
     }
     try:
         return _subscription_request_once(**arguments)  # type: ignore[arg-type]
