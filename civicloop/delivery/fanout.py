@@ -48,9 +48,9 @@ def announcement_fan_out(*, message: Message, now: datetime | None = None) -> in
     has_topics = announcement.topics.exists()
     params: list[Any] = [message.pk]
     language_placeholders = ", ".join(["%s"] * len(languages)) or "NULL"
-    # Non-urgent texts queued during quiet hours wait for the morning; email goes now.
+    # Non-urgent texts and WhatsApp messages queued during quiet hours wait for the morning; email goes now.
     sms_start = sms_not_before(moment, urgent=message.urgent) or moment
-    params += [*languages, DEFAULT_LANGUAGE, Channel.SMS, sms_start, moment, moment]
+    params += [*languages, DEFAULT_LANGUAGE, Channel.SMS, Channel.WHATSAPP, sms_start, moment, moment]
     conditions = [
         "s.status = %s",
         "cp.confirmed_at IS NOT NULL",
@@ -77,14 +77,15 @@ def announcement_fan_out(*, message: Message, now: datetime | None = None) -> in
             f"WHERE aa.announcement_id = %s)))"
         )
         params += [True, announcement.pk]
-    conditions.append("cp.kind IN (%s, %s)")
-    params += [Channel.EMAIL, Channel.SMS]
+    # A number subscribed on WhatsApp hears on WhatsApp (its consent there), never by text instead.
+    conditions.append("cp.kind IN (%s, %s, %s)")
+    params += [Channel.EMAIL, Channel.SMS, Channel.WHATSAPP]
     sql = (
         f"INSERT INTO {_table(Delivery)} (message_id, contact_point_id, channel, language, status, attempts, "
         f"next_attempt_at, lease_token, provider_message_id, error, updated_at) "
         f"SELECT %s, cp.id, cp.kind, "
         f"CASE WHEN s.language IN ({language_placeholders}) THEN s.language ELSE %s END, "
-        f"'queued', 0, CASE WHEN cp.kind = %s THEN %s ELSE %s END, '', '', '', %s "
+        f"'queued', 0, CASE WHEN cp.kind IN (%s, %s) THEN %s ELSE %s END, '', '', '', %s "
         f"FROM {_table(ContactPoint)} cp JOIN {_table(Subscriber)} s ON s.id = cp.subscriber_id "
         f"WHERE {' AND '.join(conditions)} AND s.id BETWEEN %s AND %s "
         f"ON CONFLICT (message_id, contact_point_id, channel) DO NOTHING"

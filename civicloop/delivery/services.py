@@ -31,6 +31,7 @@ SENDER_FIELDS = (
     "attempts",
     "contact_point__value",
     "contact_point__kind",
+    "contact_point__last_message_at",  # WhatsApp's 24-hour window, read for every message sent there
     "contact_point__subscriber_id",
     "contact_point__subscriber__token_version",
     "contact_point__subscriber__language",

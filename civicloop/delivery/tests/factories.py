@@ -15,6 +15,7 @@ def make_subscriber(
     frequency: str = "immediately",
     status: str = Subscriber.Status.ACTIVE,
     confirmed: bool = True,
+    whatsapp: str | None = None,
 ) -> Subscriber:
     """An active, confirmed subscriber (unless told otherwise) with the given contact points."""
     now = timezone.now()
@@ -28,7 +29,12 @@ def make_subscriber(
     )
     subscriber.topics.set(topics or [])
     subscriber.areas.set(areas or [])
-    for kind, value in ((ContactPoint.Kind.EMAIL, email), (ContactPoint.Kind.SMS, phone)):
+    points = (
+        (ContactPoint.Kind.EMAIL, email),
+        (ContactPoint.Kind.SMS, phone),
+        (ContactPoint.Kind.WHATSAPP, whatsapp),
+    )
+    for kind, value in points:
         if value:
             ContactPoint.objects.create(
                 subscriber=subscriber, kind=kind, value=value, confirmed_at=now if confirmed else None
