@@ -93,16 +93,22 @@ def _area_reply(conversation: Conversation, verb: str, words: str, body: str) ->
                 "area_no_subscription",
             )
         added = _("Added %(area)s.") % {"area": area.name}
-        return AlertsReply(_alerts_summary(subscriber, before=added), "area_added")
+        return AlertsReply(_alerts_summary(subscriber, conversation, before=added), "area_added")
 
 
-def _alerts_summary(subscriber: Subscriber, *, before: str = "") -> str:
-    """What a number gets, in the active language: topics, areas, frequency, and the link to change it
-    (kept whole at the end, the words trimmed if the text must be shorter)."""
+def _alerts_summary(subscriber: Subscriber, conversation: Conversation, *, before: str = "") -> str:
+    """What a number gets on the channel it wrote from, in the active language: topics, areas, frequency,
+    and the link to change it (kept whole at the end, the words trimmed if the text must be shorter)."""
     spanish = translation.get_language() == "es"
     topics = ", ".join(topic.name_es if spanish else topic.name_en for topic in subscriber.topics.all())
     areas = _("all of Chicago") if subscriber.all_areas else ", ".join(a.name for a in subscriber.areas.all())
-    summary = _("You get texts about: %(topics)s. Where: %(areas)s. How often: %(frequency)s.") % {
+    if conversation.channel == Conversation.Channel.WHATSAPP:
+        wording = _(
+            "You get WhatsApp messages about: %(topics)s. Where: %(areas)s. How often: %(frequency)s."
+        )
+    else:
+        wording = _("You get texts about: %(topics)s. Where: %(areas)s. How often: %(frequency)s.")
+    summary = wording % {
         "topics": topics or _("no topics yet"),
         "areas": areas or _("no area yet"),
         "frequency": subscriber.get_frequency_display(),
@@ -183,7 +189,7 @@ def _subscribe_reply(conversation: Conversation, verb: str, words: str) -> Alert
         added = _("Subscribed to %(topic)s.") % {
             "topic": topic.name_es if language == "es" else topic.name_en
         }
-        return AlertsReply(_alerts_summary(subscriber, before=added), "subscribed")
+        return AlertsReply(_alerts_summary(subscriber, conversation, before=added), "subscribed")
 
 
 def alerts_reply(conversation: Conversation, body: str) -> AlertsReply | None:
@@ -205,7 +211,8 @@ def alerts_reply(conversation: Conversation, body: str) -> AlertsReply | None:
             return None
         with translation.override(language):
             confirmed = _("Confirmed: you will get the updates you chose.")
-            return AlertsReply(_alerts_summary(subscriber, before=confirmed), "subscription_confirmed")
+            summary = _alerts_summary(subscriber, conversation, before=confirmed)
+            return AlertsReply(summary, "subscription_confirmed")
     if word in ALERTS_WORDS:
         subscriber = subscriber_for_phone(conversation.phone, _number_kind(conversation))
         if subscriber is None or subscriber.status != Subscriber.Status.ACTIVE:
@@ -214,5 +221,5 @@ def alerts_reply(conversation: Conversation, body: str) -> AlertsReply | None:
                 % {"site": settings.SITE_URL},
                 "alerts",
             )
-        return AlertsReply(_alerts_summary(subscriber), "alerts")
+        return AlertsReply(_alerts_summary(subscriber, conversation), "alerts")
     return None

@@ -76,6 +76,8 @@ def test_alerts_on_whatsapp_says_what_its_whatsapp_gets(topics):
 
     assert "gets no updates yet" in none_yet  # the texts' subscription is not the WhatsApp one
     assert "Health" in summary and "Parks" not in summary
+    assert "You get WhatsApp messages about" in summary  # the channel it comes by, not "texts"
+    assert "You get texts about" in reply_of(text("ALERTS"))
 
 
 def test_area_on_whatsapp_narrows_the_whatsapp_alerts_only(topics):
