@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 
 from civicloop.assistant.desk_sla import DeskTargets, desk_targets
 from civicloop.assistant.models import (
-    NO_ANSWER_NEEDED,
     PHONE_CHANNELS,
     SOCIAL_CHANNELS,
     AssistantMessage,
@@ -123,7 +122,7 @@ def _needs_answer() -> Q:
 
 def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conversation]:
     """Conversations, latest activity first, each with its latest message (`last_body`, `last_direction`,
-    `last_handled_as`) and who has taken it over: one query for a page, whatever its length."""
+    `last_moderation_state`) and who has taken it over: one query for a page, whatever its length."""
     latest = _latest()
     conversations = (
         Conversation.objects.select_related("taken_over_by", "assigned_to")
@@ -137,6 +136,7 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
             "opted_out_at",
             "taken_over_at",
             "last_message_at",
+            "needs_answer",
             "taken_over_by__username",
             "taken_over_by__first_name",
             "taken_over_by__last_name",
@@ -154,7 +154,6 @@ def inbox_conversations(*, filters: InboxFilters, user_id: int) -> QuerySet[Conv
             first_staff_reply_at=Subquery(_first_staff_reply()),
             last_body=Subquery(latest.values("body")[:1]),
             last_direction=Subquery(latest.values("direction")[:1]),
-            last_handled_as=Subquery(latest.values("handled_as")[:1]),
             last_moderation_state=Subquery(latest.values("moderation_state")[:1]),
         )
     )
@@ -246,7 +245,6 @@ def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool)
     for conversation in conversations:
         body = getattr(conversation, "last_body", None) or ""
         direction = getattr(conversation, "last_direction", None) or ""
-        handled_as = getattr(conversation, "last_handled_as", None) or ""
         shown = message_text(conversation, body, show_contact_details=show_contact_details)
         moderation_state = getattr(conversation, "last_moderation_state", None)
         if moderation_state in (MessageModerationState.HIDDEN, MessageModerationState.REMOVED):
@@ -257,8 +255,7 @@ def inbox_rows(conversations: list[Conversation], *, show_contact_details: bool)
                 resident=resident_label(conversation, show_contact_details=show_contact_details),
                 preview=_preview(shown),
                 last_direction=direction,
-                needs_answer=direction == AssistantMessage.Direction.IN
-                and handled_as not in NO_ANSWER_NEEDED,
+                needs_answer=conversation.needs_answer,  # kept with each message, as the filter reads it
                 privacy=conversation_privacy(conversation),
                 targets=desk_targets(
                     conversation,
