@@ -118,6 +118,8 @@ MIDDLEWARE = [
     "corsheaders.middleware.CorsMiddleware",
     # Before anything reads the database: PostgreSQL cannot hold text with a NUL character.
     "civicloop.core.null_bytes.NullBytesRefusedMiddleware",
+    # Providers' signed webhooks go straight to their view from here: nothing below runs for them.
+    "civicloop.core.machine_webhooks.MachineWebhookMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -136,6 +138,7 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "civicloop.urls"
+MACHINE_WEBHOOK_URLCONF = "civicloop.machine_webhook_urls"  # core/machine_webhooks.py
 WSGI_APPLICATION = "civicloop.wsgi.application"
 
 TEMPLATES = [

@@ -4,7 +4,6 @@ from django.contrib import admin
 from django.urls import include, path
 
 from civicloop.api import api_v1
-from civicloop.assistant.webhooks_social import meta_webhook, x_webhook
 from civicloop.core.views import healthz, metrics, readyz
 
 urlpatterns = [
@@ -19,11 +18,7 @@ urlpatterns = [
     path("api/v1/", api_v1.urls),
     path("", include("civicloop.opendata.urls")),
     path("", include("civicloop.insights.urls")),
-    path("", include("civicloop.delivery.webhook_urls")),
-    path("", include("civicloop.assistant.webhook_urls")),
-    # Public contracts: Meta's app and X's webhook registration are set up with these addresses.
-    path("webhooks/meta", meta_webhook, name="meta-webhook"),
-    path("webhooks/x", x_webhook, name="x-webhook"),
+    path("", include(settings.MACHINE_WEBHOOK_URLCONF)),  # Twilio's, Meta's and X's webhooks
     path("", include("civicloop.subscriptions.urls")),
     path("", include("civicloop.servicerequests.urls")),
     path("", include("civicloop.engage.urls")),

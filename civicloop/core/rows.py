@@ -53,13 +53,34 @@ def row_get(model: type[Model], *, for_update: bool = False, **where: Any) -> Mo
     if row is None:
         return None
     values = []
-    for field, value in zip(fields, row, strict=True):
-        expression = field.get_col(model._meta.db_table)
-        converters = connection.ops.get_db_converters(expression) + expression.get_db_converters(connection)
+    for (expression, converters), value in zip(_converters(connection, model, fields), row, strict=True):
         for convert in converters:  # what the ORM does to a value read (SQLite's dates, JSON, booleans)
             value = convert(value, expression, connection)
         values.append(value)
-    return model.from_db(alias, [field.attname for field in fields], values)
+    return model.from_db(alias, _attnames(fields), values)
+
+
+@cache
+def _attnames(fields: tuple[models.Field, ...]) -> tuple[str, ...]:
+    return tuple(field.attname for field in fields)
+
+
+def _converters(connection: Any, model: type[models.Model], fields: tuple[models.Field, ...]) -> list[Any]:
+    """Each field's column and the functions the ORM converts its values with, found once per connection
+    (they are its backend's own methods) instead of for every row read."""
+    found = connection.__dict__.setdefault("_civicloop_row_converters", {})
+    if model not in found:
+        columns = []
+        for field in fields:
+            expression = field.get_col(model._meta.db_table)
+            columns.append(
+                (
+                    expression,
+                    connection.ops.get_db_converters(expression) + expression.get_db_converters(connection),
+                )
+            )
+        found[model] = columns
+    return found[model]
 
 
 def row_exists(model: type[models.Model], **where: Any) -> bool:
@@ -91,7 +112,9 @@ def row_value(model: type[models.Model], column: str, **where: Any) -> Any:
 
 
 @cache
-def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[models.Field, ...]]:
+def _insert_sql(
+    model: type[models.Model], vendor: str, ignore_conflicts: bool = False
+) -> tuple[str, tuple[models.Field, ...]]:
     connection = connections[router.db_for_write(model)]
     quote = connection.ops.quote_name
     fields = tuple(field for field in model._meta.concrete_fields if not field.primary_key)
@@ -99,23 +122,33 @@ def _insert_sql(model: type[models.Model], vendor: str) -> tuple[str, tuple[mode
     placeholders = ", ".join(["%s"] * len(fields))
     pk = quote(model._meta.pk.column)  # type: ignore[union-attr]
     table = quote(model._meta.db_table)
-    return f"INSERT INTO {table} ({columns}) VALUES ({placeholders}) RETURNING {pk}", fields  # noqa: S608
+    conflict = " ON CONFLICT DO NOTHING" if ignore_conflicts else ""  # SQLite and PostgreSQL alike
+    return (
+        f"INSERT INTO {table} ({columns}) VALUES ({placeholders}){conflict} RETURNING {pk}",  # noqa: S608
+        fields,
+    )
 
 
-def row_insert(instance: models.Model) -> None:
+def row_insert(instance: models.Model, *, ignore_conflicts: bool = False) -> bool:
     """INSERT the (new) instance with every field's value, as `save()` would, and set its primary key.
 
+    With `ignore_conflicts`, a row that a unique constraint already holds is left as it is (as
+    `bulk_create(ignore_conflicts=True)`): False then, and the instance stays unsaved.
     No signals are sent and no `save()` override runs: only for models that have neither.
     """
     model = type(instance)
     connection = connections[router.db_for_write(model)]
-    sql, fields = _insert_sql(model, connection.vendor)
+    sql, fields = _insert_sql(model, connection.vendor, ignore_conflicts)
     values = [field.get_db_prep_save(field.pre_save(instance, add=True), connection) for field in fields]
     with connection.cursor() as cursor:
         cursor.execute(sql, values)
-        instance.pk = cursor.fetchone()[0]
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    instance.pk = row[0]
     instance._state.adding = False
     instance._state.db = connection.alias
+    return True
 
 
 def row_update(model: type[models.Model], pk: Any, values: dict[str, Any]) -> int:

@@ -88,6 +88,20 @@ def service_request_for_tracking(public_id: str) -> ServiceRequest:
     return request
 
 
+def service_request_for_status_text(public_id: str) -> ServiceRequest:
+    """A request's number, service, status and last change, for a one-line status (a text's STATUS), or
+    NotFound: only those columns, neither its timeline nor its area's boundary."""
+    request = (
+        ServiceRequest.objects.select_related("service")
+        .only("public_id", "status", "detailed_status", "updated_at", "service__name")
+        .filter(public_id=public_id)
+        .first()
+    )
+    if request is None:
+        raise NotFound(f"No request {public_id!r}.")
+    return request
+
+
 def service_request_list(*, service: str = "", status: str = "", area: str = "") -> QuerySet[ServiceRequest]:
     """Recent requests, newest first; an unknown filter value matches nothing."""
     requests = _public_requests().order_by("-requested_at", "-id")

@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Exists, OuterRef, Subquery
 
 from civicloop.assistant.models import NO_ANSWER_NEEDED, PHONE_CHANNELS, AssistantMessage, Conversation
-from civicloop.core.rows import row_exists, row_get, row_update
+from civicloop.core.rows import row_exists, row_get, row_insert, row_update
 from civicloop.delivery.models import Suppression
 
 # How a message to a conversation staff have taken over is handled: stored, not answered by the assistant.
@@ -27,16 +27,15 @@ def conversation_locked(
     identity = {"phone": phone} if channel in PHONE_CHANNELS else {"web_key": web_key}
     found = row_get(Conversation, for_update=True, channel=channel, **identity)
     if found is None:
-        # The same person's other message may be making it at this moment: the unique index keeps one.
-        Conversation.objects.bulk_create(
-            [
-                Conversation(
-                    channel=channel, language=language, created_at=moment, last_message_at=moment, **identity
-                )
-            ],
-            ignore_conflicts=True,
+        made = Conversation(
+            channel=channel, language=language, created_at=moment, last_message_at=moment, **identity
         )
-        found = row_get(Conversation, for_update=True, channel=channel, **identity)
+        # The same person's other message may be making it at this moment: the unique index keeps one.
+        found = (
+            made
+            if row_insert(made, ignore_conflicts=True)
+            else row_get(Conversation, for_update=True, channel=channel, **identity)
+        )
         assert found is not None
     if channel in PHONE_CHANNELS:  # the delivery channels are named as these: "sms", "whatsapp"
         found.sms_suppressed = row_exists(

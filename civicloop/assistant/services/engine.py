@@ -22,7 +22,7 @@ from civicloop.assistant.services.compliance import folded, keyword_of
 from civicloop.assistant.services.conversations import conversation_stage
 from civicloop.core.errors import NotFound
 from civicloop.core.rows import row_value
-from civicloop.servicerequests.web_selectors import service_request_for_tracking
+from civicloop.servicerequests.web_selectors import service_request_for_status_text
 
 RESTART_WORDS = {"MENU", "RESTART", "INICIO", "REINICIAR"}
 STEP_MENU = "faq_menu"
@@ -51,7 +51,7 @@ def _save(conversation: Conversation, *, step: str = "", context: dict | None = 
 def _status_reply(number: str) -> EngineReply:
     public_id = number.upper()
     try:
-        request = service_request_for_tracking(public_id)
+        request = service_request_for_status_text(public_id)
     except NotFound:
         return EngineReply(
             _("We found no 311 request %(number)s. Check the number, or see %(site)s/requests/")

@@ -91,3 +91,20 @@ def test_a_row_insert_keeps_the_unique_constraints():
             )
         )
     assert AssistantMessage.objects.filter(provider_message_id="SM2").count() == 1
+
+
+@pytest.mark.django_db
+def test_an_insert_ignoring_conflicts_leaves_a_row_the_unique_index_holds_and_says_so():
+    first = Conversation(
+        channel="sms", phone="+13125550102", language="es", created_at=MOMENT, last_message_at=MOMENT
+    )
+    assert row_insert(first, ignore_conflicts=True) is True
+    assert first.pk and not first._state.adding
+
+    second = Conversation(
+        channel="sms", phone="+13125550102", language="en", created_at=MOMENT, last_message_at=MOMENT
+    )
+    assert row_insert(second, ignore_conflicts=True) is False
+    assert second.pk is None and second._state.adding
+    kept = Conversation.objects.get(channel="sms", phone="+13125550102")
+    assert (kept.pk, kept.language) == (first.pk, "es")

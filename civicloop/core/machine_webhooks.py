@@ -1,0 +1,40 @@
+"""Providers' signed webhooks (Twilio, Meta, X) go straight to their view after the middleware every
+request needs (the request log, security headers, the NUL refusal), skipping the seventeen a person's
+browser needs: sessions, language, CSRF, sign-in, second factor, staff expiry and audit, messages.
+
+A provider's server sends no cookie, no CSRF token and no Accept-Language; its signature, checked by
+the view, is its authentication. Those middlewares only cost it time: about a fifth of each text the
+SMS assistant answers (docs/benchmarks.md, "SMS assistant"). The paths are in their own URLconf
+(settings.MACHINE_WEBHOOK_URLCONF), which the root URLconf includes too, so names reverse as before and
+a path this middleware does not know goes the usual way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import Resolver404, get_resolver
+
+from civicloop.core.null_bytes import multipart_holds_null, refusal
+
+
+class MachineWebhookMiddleware:
+    """After NullBytesRefusedMiddleware: what comes before it runs for webhooks, what follows does not."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+        self.webhooks = get_resolver(settings.MACHINE_WEBHOOK_URLCONF)
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            match = self.webhooks.resolve(request.path_info)
+        except Resolver404:
+            return self.get_response(request)
+        view = match.func
+        # NullBytesRefusedMiddleware checks a multipart form once the view is known; that step is skipped.
+        if multipart_holds_null(request, view_checks_csrf=not getattr(view, "csrf_exempt", False)):
+            return refusal(request)
+        request.resolver_match = match
+        return view(request, *match.args, **match.kwargs)
