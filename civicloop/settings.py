@@ -112,14 +112,14 @@ MIDDLEWARE = [
     # First: each request's id on every log line it causes, and its one log line (core/logs.py).
     "civicloop.core.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Providers' signed webhooks go straight to their view from here (NUL refused): nothing below runs.
+    "civicloop.core.machine_webhooks.MachineWebhookMiddleware",
     "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Before CommonMiddleware: answers preflight and marks open-data and API GETs readable from any origin.
     "corsheaders.middleware.CorsMiddleware",
     # Before anything reads the database: PostgreSQL cannot hold text with a NUL character.
     "civicloop.core.null_bytes.NullBytesRefusedMiddleware",
-    # Providers' signed webhooks go straight to their view from here: nothing below runs for them.
-    "civicloop.core.machine_webhooks.MachineWebhookMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,6 +1,7 @@
 """Providers' signed webhooks (Twilio, Meta, X) go straight to their view after the middleware every
-request needs (the request log, security headers, the NUL refusal), skipping the seventeen a person's
-browser needs: sessions, language, CSRF, sign-in, second factor, staff expiry and audit, messages.
+request needs (the request log, security headers) and the NUL refusal (as NullBytesRefusedMiddleware
+refuses it), skipping the fifteen a person's browser needs: the page's CSP, static files, CORS,
+sessions, language, CSRF, sign-in, second factor, staff expiry and audit, messages, framing.
 
 A provider's server sends no cookie, no CSRF token and no Accept-Language; its signature, checked by
 the view, is its authentication. Those middlewares only cost it time: about a fifth of each text the
@@ -17,11 +18,11 @@ from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver
 
-from civicloop.core.null_bytes import multipart_holds_null, refusal
+from civicloop.core.null_bytes import multipart_holds_null, refusal, request_holds_null
 
 
 class MachineWebhookMiddleware:
-    """After NullBytesRefusedMiddleware: what comes before it runs for webhooks, what follows does not."""
+    """What comes before it in MIDDLEWARE runs for webhooks, what follows does not."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -33,8 +34,10 @@ class MachineWebhookMiddleware:
         except Resolver404:
             return self.get_response(request)
         view = match.func
-        # NullBytesRefusedMiddleware checks a multipart form once the view is known; that step is skipped.
-        if multipart_holds_null(request, view_checks_csrf=not getattr(view, "csrf_exempt", False)):
+        # What NullBytesRefusedMiddleware would check, on entry and once the view is known.
+        if request_holds_null(request) or multipart_holds_null(
+            request, view_checks_csrf=not getattr(view, "csrf_exempt", False)
+        ):
             return refusal(request)
         request.resolver_match = match
         return view(request, *match.args, **match.kwargs)

@@ -1,6 +1,8 @@
 """Providers' signed webhooks skip the browser's middleware (sessions, CSRF, sign-in, …) but keep the
 request log, the security headers and the NUL refusal; every other path goes the usual way."""
 
+from urllib.parse import urlencode
+
 import pytest
 from django.urls import reverse
 
@@ -22,6 +24,7 @@ def test_a_webhook_reaches_its_view_without_the_browsers_middleware(client, path
     }
     assert not hasattr(request, "session") and not hasattr(request, "user")  # no session, no sign-in
     assert "X-Frame-Options" not in response and "Set-Cookie" not in str(response.cookies)
+    assert "Content-Security-Policy" not in response  # a page's policy: nothing for a provider's server
     assert response["X-Request-ID"]  # the request log's id still comes back
     assert response["X-Content-Type-Options"] == "nosniff"  # SecurityMiddleware still runs
 
@@ -47,3 +50,14 @@ def test_a_nul_in_a_multipart_field_sent_to_a_webhook_is_still_refused(client):
 
     assert response.status_code == 400
     assert not hasattr(response.wsgi_request, "session")
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("path", WEBHOOKS)
+def test_a_nul_in_an_urlencoded_form_or_the_query_sent_to_a_webhook_is_still_refused(client, path):
+    form = client.post(
+        path, urlencode({"Body": "bad\x00text"}), content_type="application/x-www-form-urlencoded"
+    )
+    query = client.post(f"{path}?x=%00", {})
+
+    assert (form.status_code, query.status_code) == (400, 400)
