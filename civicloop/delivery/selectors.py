@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count
 
+from civicloop.core.rows import row_get
 from civicloop.delivery.models import Delivery, Message, SocialPost
 
 DONE = {
@@ -64,7 +65,7 @@ def social_post_by_remote_id(*, network: str, remote_id: str) -> SocialPost | No
     """The city's post on `network` with this id there (a Mastodon status id, a Bluesky at:// URI), if any."""
     if not remote_id:
         return None
-    return SocialPost.objects.filter(network=network, remote_id=remote_id).first()
+    return row_get(SocialPost, network=network, remote_id=remote_id)  # each new social conversation asks
 
 
 def announcement_social_posts(*, announcement_id: int) -> list[SocialPost]:

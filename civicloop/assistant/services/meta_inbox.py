@@ -23,6 +23,7 @@ from django.utils import timezone
 from civicloop.assistant.inbox_selectors import PRIVATE_THREAD_PREFIX
 from civicloop.assistant.models import AssistantMessage
 from civicloop.assistant.services.social_inbox import InboundSocialMessage, social_messages_store
+from civicloop.core.writes import write_turn
 from civicloop.integrations.social.meta_events import ADD, MESSAGE, REMOVE, MetaEvent
 
 
@@ -84,7 +85,7 @@ def meta_events_store(events: list[MetaEvent], *, now: datetime | None = None) -
     """Store a webhook delivery's comments and messages, then its edits and removals, in one transaction;
     returns how many messages were stored or changed (0 for a retried delivery)."""
     moment = now or timezone.now()
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():  # SQLite: in line for its one writer, not polling
         stored = social_messages_store(
             [_inbound(event) for event in events if event.verb == ADD], moment=moment
         )

@@ -26,6 +26,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation, SocialMentionsCursor
+from civicloop.core.rows import row_get, row_insert, row_update
+from civicloop.core.writes import write_turn
 from civicloop.delivery.selectors import social_post_by_remote_id
 from civicloop.integrations.errors import ProviderError
 from civicloop.integrations.social import SocialMention, SocialMentions, social_inboxes
@@ -90,36 +92,47 @@ class MentionsReader(Protocol):
 
 
 def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> bool:
-    """Store a message not stored before in its conversation (made if new); False if stored meanwhile."""
+    """Store a message not stored before in its conversation (made if new); False if stored meanwhile.
+
+    Every event a network pushes passes here: rows are read and written without the ORM's query
+    compiler (core.rows), as the SMS webhook's are.
+    """
     posted_at = min(message.created_at, moment)
+    thread = {
+        "channel": message.channel,
+        "remote_account_id": message.author_id,
+        "remote_thread_id": message.thread_id,
+    }
     try:
         with transaction.atomic():
-            conversation, created = Conversation.objects.get_or_create(
-                channel=message.channel,
-                remote_account_id=message.author_id,
-                remote_thread_id=message.thread_id,
-                defaults={
-                    "remote_handle": message.author_handle,
-                    "language": _language(message.language),
-                    # Looked up only when the conversation is new (get_or_create calls it then).
-                    "city_post": lambda: social_post_by_remote_id(
-                        network=message.channel, remote_id=message.thread_id
-                    ),
-                    "created_at": posted_at,
-                    "last_message_at": posted_at,
-                    "needs_answer": True,  # a mention or a message: staff answer it
-                },
-            )
-            AssistantMessage.objects.create(
-                conversation=conversation,
-                direction=AssistantMessage.Direction.IN,
-                body=message.text[:BODY_MAX],
-                remote_id=message.remote_id,
-                remote_url=message.remote_url,
-                remote_meta=message.remote_meta,
-                media=message.media,
-                handled_as=SOCIAL_MENTION,
-                created_at=posted_at,
+            conversation = row_get(Conversation, for_update=True, **thread)
+            created = False
+            if conversation is None:
+                made = Conversation(
+                    **thread,
+                    remote_handle=message.author_handle,
+                    language=_language(message.language),
+                    city_post=social_post_by_remote_id(network=message.channel, remote_id=message.thread_id),
+                    created_at=posted_at,
+                    last_message_at=posted_at,
+                    needs_answer=True,  # a mention or a message: staff answer it
+                )
+                # Another delivery may be making it at this moment: the unique index keeps one.
+                created = row_insert(made, ignore_conflicts=True)
+                conversation = made if created else row_get(Conversation, for_update=True, **thread)
+                assert conversation is not None
+            row_insert(
+                AssistantMessage(
+                    conversation=conversation,
+                    direction=AssistantMessage.Direction.IN,
+                    body=message.text[:BODY_MAX],
+                    remote_id=message.remote_id,
+                    remote_url=message.remote_url,
+                    remote_meta=message.remote_meta,
+                    media=message.media,
+                    handled_as=SOCIAL_MENTION,
+                    created_at=posted_at,
+                )
             )
             if not created:
                 changes: dict[str, Any] = {"last_message_at": max(conversation.last_message_at, posted_at)}
@@ -127,7 +140,7 @@ def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> b
                     changes["needs_answer"] = True
                 if message.author_handle and message.author_handle != conversation.remote_handle:
                     changes["remote_handle"] = message.author_handle  # handles change; the id does not
-                Conversation.objects.filter(pk=conversation.pk).update(**changes)
+                row_update(Conversation, conversation.pk, changes)
     except IntegrityError:  # another poll or webhook delivery stored it a moment ago
         return False
     return True
@@ -189,7 +202,7 @@ def _mention_store(network: str, mention: SocialMention, moment: datetime) -> bo
 def social_mentions_store(network: str, mentions: list[SocialMention], *, now: datetime | None = None) -> int:
     """Store the replies and mentions a network pushed (X's webhook); returns how many are new."""
     moment = now or timezone.now()
-    with transaction.atomic():
+    with write_turn(), transaction.atomic():  # SQLite: in line for its one writer, not polling
         return sum(_mention_store(network, mention, moment) for mention in mentions)
 
 
