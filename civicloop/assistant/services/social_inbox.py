@@ -26,7 +26,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation, SocialMentionsCursor
-from civicloop.core.rows import row_get, row_insert, row_update
+from civicloop.core.rows import row_exists, row_get, row_insert, row_update
 from civicloop.core.writes import write_turn
 from civicloop.delivery.selectors import social_post_by_remote_id
 from civicloop.integrations.errors import ProviderError
@@ -147,23 +147,18 @@ def _social_message_insert(message: InboundSocialMessage, moment: datetime) -> b
 
 
 def social_messages_store(messages: list[InboundSocialMessage], *, moment: datetime) -> int:
-    """Store each message not stored before (one query finds those that were); returns how many were new.
+    """Store each message not stored before; returns how many were new.
 
-    Used by webhooks, whose events carry their thread; a network retrying a delivery stores nothing twice.
+    Used by webhooks, whose events carry their thread; a network retrying a delivery stores nothing
+    twice: the unique index on a message's remote id refuses the copy (its conversation's changes are
+    undone with it), which costs less than asking first for the few retries there are.
     """
-    usable = [
-        message for message in messages if message.author_id and message.remote_id and message.thread_id
-    ]
-    known = set(
-        AssistantMessage.objects.filter(
-            direction=AssistantMessage.Direction.IN, remote_id__in={message.remote_id for message in usable}
-        ).values_list("remote_id", flat=True)
-    )
+    seen: set[str] = set()  # the same event twice in one delivery
     stored = 0
-    for message in usable:
-        if message.remote_id in known:
+    for message in messages:
+        if not (message.author_id and message.remote_id and message.thread_id) or message.remote_id in seen:
             continue
-        known.add(message.remote_id)  # the same event twice in one delivery
+        seen.add(message.remote_id)
         stored += _social_message_insert(message, moment)
     return stored
 
@@ -172,9 +167,7 @@ def _mention_store(network: str, mention: SocialMention, moment: datetime) -> bo
     """Store one reply or mention in its conversation; False when it was stored before (or unusable)."""
     if not mention.author_id or not mention.remote_id:
         return False
-    if AssistantMessage.objects.filter(
-        direction=AssistantMessage.Direction.IN, remote_id=mention.remote_id
-    ).exists():
+    if row_exists(AssistantMessage, direction=AssistantMessage.Direction.IN, remote_id=mention.remote_id):
         return False
     return _social_message_insert(
         InboundSocialMessage(
