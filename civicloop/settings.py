@@ -79,6 +79,7 @@ INSTALLED_APPS = [
     "civicloop.delivery",
     "civicloop.servicerequests",
     "civicloop.engage",
+    "civicloop.directory",
     "civicloop.moderation",
     "civicloop.assistant",
     "civicloop.deliberation",
