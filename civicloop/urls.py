@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include(settings.MACHINE_WEBHOOK_URLCONF)),  # Twilio's, Meta's and X's webhooks
     path("", include("civicloop.subscriptions.urls")),
     path("", include("civicloop.servicerequests.urls")),
+    path("", include("civicloop.directory.urls")),
     path("", include("civicloop.engage.urls")),
     path("", include("civicloop.deliberation.urls")),
     path("", include("civicloop.engage.moderation_urls")),
