@@ -12,6 +12,7 @@ from civicloop.demo.forums import demo_engage_ensure
 from civicloop.demo.service_requests import demo_history_ensure, demo_requests_ensure
 from civicloop.demo.staff import DEMO_DEPARTMENT, demo_staff_ensure
 from civicloop.demo.subscribers import demo_subscribers_ensure
+from civicloop.directory.services import directory_demo_load, directory_entries_for_311_sync
 from civicloop.engage.models import Space
 from civicloop.places.services import community_areas_load
 from civicloop.servicerequests.models import ServiceRequest
@@ -32,6 +33,9 @@ class Command(BaseCommand):
         created += demo_announcement_ensure(SCHEDULED_DEMO, schedule_in=timedelta(minutes=2))
         subscribers = demo_subscribers_ensure()
         services = services_load()
+        # The 311 services belong to the directory, beside the city's programs and life-event journeys.
+        directory_entries_for_311_sync()
+        directory = directory_demo_load(owner=User.objects.get(username="admin"))
         requests = demo_requests_ensure()
         demo_history_ensure()
         requests = ServiceRequest.objects.count()
@@ -44,7 +48,8 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Demo city ready: {areas} community areas, {topics} topics, "
             f"{total} announcements ({created} new), {subscribers} demo subscribers, "
-            f"{services} 311 services, {requests} 311 requests, {ideas} ideas, "
+            f"{services} 311 services, {directory.entries} programs and {directory.life_events} life events "
+            f"at /services/, {requests} 311 requests, {ideas} ideas, "
             f"{faq.created + faq.updated + faq.unchanged} answers for the assistant, "
             f"an opinion-mapping conversation at /conversations/{conversation.pk}/ "
             f"(report: /conversations/{conversation.pk}/report/)."
