@@ -3,6 +3,7 @@ from typing import Any
 
 from django import forms
 from django.contrib import admin
+from django.db import models
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -67,6 +68,7 @@ class DirectoryEntryAdmin(admin.ModelAdmin):  # type: ignore[type-arg]
     filter_horizontal = ("locations",)
     readonly_fields = ("hsds_id", "created_at", "updated_at")
     inlines = [DirectoryEntryTextInline]
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
 
     @admin.display(boolean=True, description=_("Review overdue"))
     def review_overdue(self, entry: DirectoryEntry) -> bool:
