@@ -14,6 +14,7 @@ from django.views.decorators.http import require_safe
 from civicloop.core.errors import NotFound
 from civicloop.directory import selectors
 from civicloop.directory.models import DirectoryEntry, ServiceLocation
+from civicloop.topics.models import Topic
 
 PER_PAGE = 50
 PER_PAGE_MAX = 100
@@ -93,6 +94,25 @@ def _service_at_location(entry: DirectoryEntry, location: ServiceLocation) -> di
     }
 
 
+def _topic_attribute(service_id: str, topic: Topic) -> dict[str, Any]:
+    term_id = _id("topic", topic.slug)
+    return {
+        "id": _id("attribute", service_id, "topic"),
+        "link_id": service_id,
+        "link_type": "service",
+        "link_entity": "service",
+        "taxonomy_term_id": term_id,
+        "value": topic.slug,
+        "taxonomy_term": {
+            "id": term_id,
+            "code": topic.slug,
+            "name": topic.name_en,
+            "description": f"{settings.CITY_NAME} topic: {topic.name_en}",
+            "taxonomy": "civicloop-topics",
+        },
+    }
+
+
 def hsds_service(entry: DirectoryEntry, language: str) -> dict[str, Any]:
     """One entry as an HSDS 3.0 service, with its organization (the department) embedded."""
     text = selectors.entry_text(entry, language)
@@ -111,7 +131,8 @@ def hsds_service(entry: DirectoryEntry, language: str) -> dict[str, Any]:
         "fees_description": text.cost,
         "alert": None,
         "last_modified": entry.updated_at.isoformat(),
-        "assured_date": entry.review_by.isoformat() if entry.review_by else None,
+        # HSDS's assured_date is when it was last checked; review_by is when the next check is due.
+        "assured_date": None,
         "organization": {
             "id": organization_id,
             "name": entry.department,
@@ -131,19 +152,8 @@ def hsds_service(entry: DirectoryEntry, language: str) -> dict[str, Any]:
             {"id": _id("document", service_id, number), "service_id": service_id, "document": document}
             for number, document in enumerate(documents)
         ],
-        "attributes": (
-            [
-                {
-                    "id": _id("attribute", service_id, "topic"),
-                    "link_id": service_id,
-                    "link_type": "service",
-                    "value": entry.topic.slug,
-                    "taxonomy_term": {"id": _id("topic", entry.topic.slug), "name": entry.topic.name_en},
-                }
-            ]
-            if entry.topic
-            else []
-        ),
+        # The city's topic, as a term of the city's own taxonomy.
+        "attributes": [_topic_attribute(service_id, entry.topic)] if entry.topic else [],
         "service_at_locations": [_service_at_location(entry, location) for location in entry.locations.all()],
         "metadata": [],
     }

@@ -2,7 +2,6 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date
 from typing import Any
 
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
@@ -226,10 +225,6 @@ def language_names(codes: Iterable[str]) -> list[LanguageName]:
         except KeyError:
             names.append(LanguageName(code, code))
     return names
-
-
-def entries_review_overdue(*, today: date) -> QuerySet[DirectoryEntry]:
-    return DirectoryEntry.objects.filter(review_by__lt=today)
 
 
 # ---- Open Referral HSDS 3.0 -------------------------------------------------------------------------------

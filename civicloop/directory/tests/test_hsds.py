@@ -85,3 +85,57 @@ def test_an_unknown_or_malformed_id_is_a_json_404(client, hsds_id):
     response = client.get(f"/api/hsds/services/{hsds_id}")
 
     assert response.status_code == 404 and response.json() == {"detail": "No service with this id."}
+
+
+def _required(*names: str, **nested: object) -> dict[str, object]:
+    return {"type": "object", "required": list(names), "properties": nested}
+
+
+def _many(schema: dict[str, object]) -> dict[str, object]:
+    return {"type": "array", "items": schema}
+
+
+# The required fields of HSDS 3.0's schemas for what the export holds (no copy of the schemas is kept here).
+LOCATION = _required(
+    "id",
+    "location_type",
+    addresses=_many(
+        _required("id", "address_1", "city", "state_province", "postal_code", "country", "address_type")
+    ),
+)
+SERVICE = _required(
+    "id",
+    "name",
+    "status",
+    status={"enum": ["active", "inactive", "defunct", "temporarily closed"]},
+    organization=_required("id", "name", "description"),
+    phones=_many(_required("id", "number")),
+    languages=_many(_required("id")),
+    required_documents=_many(_required("id")),
+    attributes=_many(_required("id", "link_id", "link_entity", "taxonomy_term_id")),
+    service_at_locations=_many(
+        _required("id", "service_id", location=LOCATION, schedules=_many(_required("id")))
+    ),
+)
+
+
+def test_the_export_holds_the_fields_hsds_requires(client):
+    import jsonschema
+
+    from civicloop.topics.models import Topic
+
+    housing = Topic.objects.create(slug="housing", name_en="Housing", name_es="Vivienda")
+    entry = make_entry(phone="311", languages_offered=["en", "es"], topic=housing)
+    entry.texts.filter(language="en").update(documents_needed="Photo ID\nProof of address")
+    entry.locations.add(make_location())
+
+    page = client.get("/api/hsds/services").json()
+
+    jsonschema.validate(page, _required(*("total_items", "total_pages", "page_number", "size", "contents")))
+    [service] = page["contents"]
+    jsonschema.validate(service, SERVICE)
+    assert [document["document"] for document in service["required_documents"]] == [
+        "Photo ID",
+        "Proof of address",
+    ]
+    assert service["attributes"][0]["taxonomy_term"]["name"] == "Housing"
