@@ -118,7 +118,7 @@ class DirectoryEntryText(models.Model):
     cost = models.CharField(max_length=200, blank=True)
     time_taken = models.CharField(max_length=200, blank=True)
     documents_needed = models.TextField(blank=True)
-    # Name, summary and who it is for, lower-cased and without accents (directory.text.search_fold),
+    # Name, summary and who it is for, lower-cased and without accents (directory.search.search_document),
     # kept by the services that write the text, so a search is the same on SQLite and PostgreSQL.
     search_text = models.TextField(blank=True, editable=False)
 

@@ -16,6 +16,12 @@ def search_fold(text: str) -> str:
     return " ".join(_NOT_WORD.sub(" ", bare).split())
 
 
+def search_document(text: str) -> str:
+    """The stored form of searchable text: folded, each word preceded by a space, so a query word
+    matches from the start of a word ("rat" finds "rats", not "separate")."""
+    return " " + search_fold(text)
+
+
 def search_words(query: str) -> list[str]:
     """The words of a query worth searching for (none for empty or pure punctuation), at most WORDS_MAX."""
     return search_fold(query[:QUERY_MAX]).split()[:WORDS_MAX]

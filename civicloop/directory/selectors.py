@@ -104,15 +104,16 @@ def life_event_list() -> QuerySet[LifeEvent]:
     return LifeEvent.objects.order_by("order", "slug").prefetch_related("texts")
 
 
-def entry_search(query: str, language: str) -> QuerySet[DirectoryEntry]:
-    """Entries whose name, summary or who-it-is-for, in the reader's language or in English, hold every
-    word of the query (case and accents aside); no words, no entries."""
+def entry_search(query: str) -> QuerySet[DirectoryEntry]:
+    """Entries whose name, summary or who-it-is-for, in any one city language, hold a word starting with
+    each word of the query (case and accents aside); no words, no entries. A resident may type Spanish
+    in an English page: the entry is shown in the page's language."""
     words = search_words(query)
     if not words:
         return DirectoryEntry.objects.none()
-    condition = Q(language__in={language, DEFAULT_LANGUAGE})
+    condition = Q()
     for word in words:
-        condition &= Q(search_text__contains=word)
+        condition &= Q(search_text__contains=f" {word}")
     matching = DirectoryEntryText.objects.filter(condition, entry_id=OuterRef("pk"))
     return (
         DirectoryEntry.objects.filter(Exists(matching))

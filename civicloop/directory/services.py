@@ -24,7 +24,7 @@ from civicloop.directory.models import (
     ServiceLocation,
     StepTask,
 )
-from civicloop.directory.search import search_fold
+from civicloop.directory.search import search_document
 from civicloop.places.models import CommunityArea
 from civicloop.servicerequests.selectors import service_list
 from civicloop.topics.models import Topic
@@ -35,7 +35,7 @@ REVIEW_EVERY = timedelta(days=365)
 
 
 def search_text_for(text: DirectoryEntryText) -> str:
-    return search_fold(" ".join((text.name, text.summary, text.who_for)))
+    return search_document(" ".join((text.name, text.summary, text.who_for)))
 
 
 def entry_texts_search_refresh(*, entry_ids: Iterable[int]) -> int:

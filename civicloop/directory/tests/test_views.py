@@ -52,6 +52,22 @@ def test_search_finds_plain_words_whatever_their_case_or_accents_in_the_readers_
     assert "1 service or program" in page(client.__class__(), "/services/?q=licence")
 
 
+def test_search_matches_the_start_of_words_in_any_city_language_and_shows_the_readers_language(client):
+    make_entry(
+        "rats",
+        name="Rodent baiting",
+        summary="Report rats in your alley.",
+        spanish=("Control de ratas", "Ratas."),
+    )
+    make_entry("recycling", name="Separate recycling", summary="Blue carts.", spanish=None)
+
+    english = page(client, "/services/?q=RAT")
+    typed_in_spanish = page(client, "/services/?q=control+de+ratas")
+
+    assert "Rodent baiting" in english and "Separate recycling" not in english
+    assert "1 service or program" in typed_in_spanish and ">Rodent baiting</a>" in typed_in_spanish
+
+
 @pytest.mark.parametrize(
     "query",
     [
