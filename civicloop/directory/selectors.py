@@ -228,6 +228,37 @@ def language_names(codes: Iterable[str]) -> list[LanguageName]:
     return names
 
 
+def journey_structured_data(
+    life_event: LifeEvent, steps: list[dict[str, Any]], language: str, site_url: str
+) -> dict[str, Any]:
+    """A journey as schema.org HowTo (JSON-LD), for search engines and anyone reusing the city's guides."""
+    text = life_event_text(life_event, language)
+    return {
+        "@context": "https://schema.org",
+        "@type": "HowTo",
+        "name": text.title if text else life_event.slug,
+        "description": text.summary if text else "",
+        "inLanguage": text.language if text else DEFAULT_LANGUAGE,
+        "url": f"{site_url}{life_event.get_absolute_url()}",
+        "step": [
+            {
+                "@type": "HowToStep",
+                "position": step["number"],
+                "name": step["title"],
+                "itemListElement": [
+                    {
+                        "@type": "HowToDirection",
+                        "text": task["text"].name,
+                        "url": f"{site_url}{task['entry'].get_absolute_url()}",
+                    }
+                    for task in step["tasks"]
+                ],
+            }
+            for step in steps
+        ],
+    }
+
+
 # ---- Open Referral HSDS 3.0 -------------------------------------------------------------------------------
 
 
