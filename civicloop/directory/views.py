@@ -1,13 +1,11 @@
 """The directory's pages: the front door to city services and programs, an entry, and the journeys."""
 
-import json
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
-from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
@@ -18,6 +16,7 @@ from civicloop.directory.search import QUERY_MAX, search_words
 from civicloop.topics.selectors import topic_list
 
 PAGE_SIZE = 20
+LANGUAGES = {code for code, _ in settings.LANGUAGES}
 
 
 def _language() -> str:
@@ -101,24 +100,30 @@ def life_event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     except NotFound as error:
         raise Http404(error.message) from error
     language = _language()
-    steps = selectors.journey_localize(life_event, language)
-    structured = selectors.journey_structured_data(life_event, steps, language, settings.SITE_URL)
     return render(
         request,
         "directory/life_event_detail.html",
         {
             "life_event": life_event,
             "text": selectors.life_event_text(life_event, language),
-            "steps": steps,
-            "structured_data": json_ld(structured),
+            "steps": selectors.journey_localize(life_event, language),
         },
     )
 
 
-# What Django's json_script escapes, so no text can close the script element or open a comment.
-_JSON_LD_ESCAPES = {ord(">"): "\\u003E", ord("<"): "\\u003C", ord("&"): "\\u0026"}
-
-
-def json_ld(data: dict[str, object]) -> SafeString:
-    """Data for a <script type="application/ld+json"> element (never executed, so CSP allows it)."""
-    return mark_safe(json.dumps(data, ensure_ascii=False).translate(_JSON_LD_ESCAPES))  # noqa: S308 (<, > and & escaped above)
+@require_safe
+def life_event_structured_data(request: HttpRequest, slug: str) -> JsonResponse:
+    """The journey as schema.org HowTo (JSON-LD), in `?lang=` or the reader's language; linked from its page
+    (a file, not an inline script: the pages' policy allows no inline script element)."""
+    try:
+        life_event = selectors.life_event_public_detail(slug=slug)
+    except NotFound as error:
+        raise Http404(error.message) from error
+    requested = request.GET.get("lang", "")
+    language = requested if requested in LANGUAGES else _language()
+    steps = selectors.journey_localize(life_event, language)
+    return JsonResponse(
+        selectors.journey_structured_data(life_event, steps, language, settings.SITE_URL),
+        content_type="application/ld+json",
+        json_dumps_params={"ensure_ascii": False},
+    )
