@@ -67,7 +67,7 @@ check: lint test
 	DEBUG=1 $(BIN)/civicloop check
 
 messages: install
-	cd civicloop && DEBUG=1 ../$(BIN)/civicloop makemessages -l es --no-obsolete && DEBUG=1 ../$(BIN)/civicloop compilemessages
+	cd civicloop && DEBUG=1 ../$(BIN)/civicloop makemessages -l es -l pl -l zh_Hans -l hi -l ar --no-obsolete && DEBUG=1 ../$(BIN)/civicloop compilemessages
 
 bench: install
 	DEBUG=1 $(BIN)/civicloop bench pages
