@@ -9,6 +9,10 @@ class Language(models.TextChoices):
     # Each language in its own name: a resident looks for the one they read.
     EN = "en", "English"
     ES = "es", "Español"
+    PL = "pl", "Polski"
+    ZH_HANS = "zh-hans", "简体中文"
+    HI = "hi", "हिंदी"
+    AR = "ar", "العربية"
 
 
 class Frequency(models.TextChoices):

@@ -15,8 +15,14 @@ from civicloop.subscriptions.tokens import TokenPurpose, token_make, token_read
 
 
 def language_supported(code: str | None) -> str:
-    """One of the subscription languages ("en", "es") for a request or browser language code."""
-    base = (code or "").split("-")[0].lower()
+    """One of the subscription languages for a request or browser language code ("es-MX" → "es",
+    "zh-Hans-CN" or "zh-CN" → "zh-hans"); English for any other."""
+    code = (code or "").lower()
+    if code in Language.values:
+        return code
+    base = code.split("-")[0]
+    if base == "zh" and "hant" not in code and not code.endswith(("-tw", "-hk", "-mo")):
+        return Language.ZH_HANS.value  # Simplified is the city's Chinese
     return base if base in Language.values else Language.EN.value
 
 

@@ -143,7 +143,7 @@ def test_spanish_readers_get_the_spanish_version(client):
     html = spanish(client).get(f"/announcements/{announcement.slug}/").content.decode()
 
     assert "Ayuda con la renta" in html
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
 
 
 def test_without_a_spanish_version_the_english_one_is_shown_with_a_notice(client):
@@ -183,7 +183,7 @@ def test_language_switcher_changes_the_interface_language(client):
     assert response.status_code == 302
     with translation.override("en"):
         html = client.get("/announcements/").content.decode()
-    assert '<html lang="es">' in html
+    assert '<html lang="es" dir="ltr">' in html
 
 
 def test_unknown_area_matches_nothing_not_even_citywide(client):

@@ -1,6 +1,5 @@
 """The directory in Open Referral HSDS 3.0 form: paged as the HSDS API reference pages it; JSON errors."""
 
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext

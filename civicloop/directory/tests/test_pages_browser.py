@@ -35,12 +35,13 @@ PATHS = [
 ]
 
 
-@pytest.mark.parametrize("language", ["en", "es"])
+@pytest.mark.parametrize("language", ["en", "es", "ar", "zh-hans"])
 def test_directory_pages_have_no_axe_violations(page, live_server, directory, assert_accessible, language):
     page.context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     for path in PATHS:
         response = page.goto(path)
         assert response is not None and response.status == 200, path
         assert page.locator("html").get_attribute("lang") == language
+        assert page.locator("html").get_attribute("dir") == ("rtl" if language == "ar" else "ltr")
         assert page.locator("h1").count() == 1
         assert_accessible(page)

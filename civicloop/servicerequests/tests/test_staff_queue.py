@@ -724,6 +724,6 @@ def test_the_queue_and_the_staff_page_render_in_spanish(roads_client, catalogue)
     queue = roads_client.get(QUEUE).content.decode()
     page = roads_client.get(f"{QUEUE}{request.public_id}/").content.decode()
 
-    assert '<html lang="es">' in queue and "Bache en la calle" in queue
-    assert '<html lang="es">' in page and "¿Dónde está el bache?" in page and "En un carril" in page
+    assert '<html lang="es" dir="ltr">' in queue and "Bache en la calle" in queue
+    assert '<html lang="es" dir="ltr">' in page and "¿Dónde está el bache?" in page and "En un carril" in page
     assert StatusChange.objects.count() == 1
