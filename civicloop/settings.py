@@ -107,6 +107,7 @@ WORKER_START_HOOKS = [
     "civicloop.opendata.tasks.opendata_schedule",  # open-data exports refresh on each dataset's schedule
     "civicloop.insights.tasks.insights_schedule",  # the dashboards' figures are recomputed every hour
     "civicloop.core.tasks.retention_schedule",  # personal data past its retention period is forgotten daily
+    "civicloop.directory.tasks.directory_reviews_schedule",  # owners hear of entries due for review daily
 ]
 
 MIDDLEWARE = [

@@ -84,6 +84,8 @@ class DirectoryEntry(TimeStampedModel):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     review_by = models.DateField(null=True, blank=True, help_text="When the owner checks it is still right")
+    # The review-by date its owner was last reminded of: a new date earns a new reminder, the same one none.
+    review_reminded_for = models.DateField(null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["slug"]
