@@ -17,6 +17,7 @@ from collections.abc import Callable
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.urls import Resolver404, get_resolver
+from django.utils import translation
 
 from civicloop.core.null_bytes import multipart_holds_null, refusal, request_holds_null
 
@@ -40,4 +41,7 @@ class MachineWebhookMiddleware:
         ):
             return refusal(request)
         request.resolver_match = match
+        # What LocaleMiddleware would choose for a request with no cookie or Accept-Language: the city's
+        # default, not whatever language this thread's previous request left active.
+        translation.activate(settings.LANGUAGE_CODE)
         return view(request, *match.args, **match.kwargs)

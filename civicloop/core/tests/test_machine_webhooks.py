@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 WEBHOOKS = ["/sms/twilio/inbound", "/sms/twilio/status", "/webhooks/meta", "/webhooks/x"]
 
@@ -61,3 +62,13 @@ def test_a_nul_in_an_urlencoded_form_or_the_query_sent_to_a_webhook_is_still_ref
     query = client.post(f"{path}?x=%00", {})
 
     assert (form.status_code, query.status_code) == (400, 400)
+
+
+def test_a_webhook_runs_in_the_citys_default_language_not_the_one_a_previous_request_left(client, settings):
+    settings.MACHINE_WEBHOOK_URLCONF = "civicloop.core.tests.machine_webhook_test_urls"
+    translation.activate("es")  # as a Spanish page served by this thread just before would leave it
+
+    response = client.post("/webhooks/test-language", {})
+
+    assert response.content == b"en"
+    assert not hasattr(response.wsgi_request, "session")  # it went the webhooks' way
