@@ -159,30 +159,21 @@ def _entries_load(
         texts = _texts_in_english_first(row["text"], row["slug"])
         # The demo's owners are due to review one entry in ten already: the staff list flags them.
         review_by = today - timedelta(days=3) if number % 10 == 9 else today + REVIEW_EVERY
+        fields = {
+            "kind": row.get("kind", Kind.PROGRAM),
+            "department": row["department"],
+            "topic": topics.get(row.get("topic", "")),
+            "online_url": row.get("online_url", ""),
+            "phone": row.get("phone", ""),
+            "text_keyword": row.get("text_keyword", ""),
+            "in_person": bool(row.get("locations")),
+            "languages_offered": row.get("languages_offered", ["en", "es"]),
+        }
+        # Owner and review date are set once: a reload keeps what staff changed since.
         entry, _ = DirectoryEntry.objects.update_or_create(
             slug=row["slug"],
-            defaults={
-                "kind": row.get("kind", Kind.PROGRAM),
-                "department": row["department"],
-                "topic": topics.get(row.get("topic", "")),
-                "online_url": row.get("online_url", ""),
-                "phone": row.get("phone", ""),
-                "text_keyword": row.get("text_keyword", ""),
-                "in_person": bool(row.get("locations")),
-                "languages_offered": row.get("languages_offered", ["en", "es"]),
-            },
-            create_defaults={
-                "kind": row.get("kind", Kind.PROGRAM),
-                "department": row["department"],
-                "topic": topics.get(row.get("topic", "")),
-                "online_url": row.get("online_url", ""),
-                "phone": row.get("phone", ""),
-                "text_keyword": row.get("text_keyword", ""),
-                "in_person": bool(row.get("locations")),
-                "languages_offered": row.get("languages_offered", ["en", "es"]),
-                "owner": owner,
-                "review_by": review_by,
-            },
+            defaults=fields,
+            create_defaults={**fields, "owner": owner, "review_by": review_by},
         )
         entry.locations.set([locations[slug] for slug in row.get("locations", [])])
         for language, fields in texts.items():
