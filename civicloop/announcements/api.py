@@ -18,6 +18,7 @@ from civicloop.announcements import selectors
 from civicloop.announcements.models import Announcement
 from civicloop.core.api import PublicListPagination, web_url
 from civicloop.core.errors import NotFound
+from civicloop.core.languages import city_language
 
 router = Router(tags=["announcements"])
 
@@ -43,7 +44,7 @@ class AreaRef(Schema):
 def _text(announcement: Announcement, context: Any) -> selectors.LocalizedText:
     request = context["request"] if context else None
     wanted = (request.GET.get("lang", "") if request is not None else "") or get_language() or "en"
-    return selectors.localized_text(announcement, wanted.split("-")[0])
+    return selectors.localized_text(announcement, city_language(wanted))
 
 
 class AnnouncementOut(Schema):

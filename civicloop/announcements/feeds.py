@@ -17,6 +17,7 @@ from icalendar import Calendar, Event
 from civicloop.announcements import selectors
 from civicloop.announcements.models import Announcement
 from civicloop.core.context_processors import city_name
+from civicloop.core.languages import city_language
 
 FEED_SIZE = 50
 SUPPORTED_LANGUAGES = {code for code, _name in settings.LANGUAGES}
@@ -32,7 +33,7 @@ def _requested_language(request: HttpRequest) -> str:
     requested = (request.GET.get("lang") or "").strip()
     if requested in SUPPORTED_LANGUAGES:
         return requested
-    return (translation.get_language() or "en").split("-")[0]
+    return city_language(translation.get_language())
 
 
 class AnnouncementsRssFeed(Feed):
@@ -64,7 +65,7 @@ class AnnouncementsRssFeed(Feed):
         filters = selectors.AnnouncementFilters(
             topic=obj.topic, area=obj.area, language=obj.language, kind=obj.kind, query=obj.query
         )
-        language = (translation.get_language() or "en").split("-")[0]
+        language = city_language(translation.get_language())
         return selectors.announcements_localize(
             selectors.announcement_public_list(filters=filters)[:FEED_SIZE], language
         )

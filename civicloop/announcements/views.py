@@ -11,6 +11,7 @@ from civicloop.announcements import selectors
 from civicloop.announcements.cards import card_content, card_jpeg, card_png
 from civicloop.announcements.models import Kind
 from civicloop.core.errors import NotFound
+from civicloop.core.languages import city_language
 from civicloop.places.selectors import community_area_list
 from civicloop.topics.selectors import topic_list
 
@@ -19,7 +20,7 @@ CARD_MAX_AGE = 60 * 60
 
 
 def _language() -> str:
-    return (get_language() or "en").split("-")[0]
+    return city_language(get_language())
 
 
 @require_safe

@@ -10,6 +10,7 @@ from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 from civicloop.core.errors import NotFound
+from civicloop.core.languages import city_language
 from civicloop.directory import selectors
 from civicloop.directory.models import DirectoryEntry
 from civicloop.directory.search import QUERY_MAX, search_words
@@ -20,7 +21,7 @@ LANGUAGES = {code for code, _ in settings.LANGUAGES}
 
 
 def _language() -> str:
-    return (get_language() or "en").split("-")[0]
+    return city_language(get_language())
 
 
 @require_safe

@@ -9,6 +9,7 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 
 from civicloop.core.context_processors import city_name
+from civicloop.core.languages import city_language
 from civicloop.subscriptions.errors import LinkInvalid, LinkUsed
 from civicloop.subscriptions.models import ConsentRecord, ContactPoint, Language, Subscriber
 from civicloop.subscriptions.tokens import TokenPurpose, token_make, token_read
@@ -17,13 +18,8 @@ from civicloop.subscriptions.tokens import TokenPurpose, token_make, token_read
 def language_supported(code: str | None) -> str:
     """One of the subscription languages for a request or browser language code ("es-MX" → "es",
     "zh-Hans-CN" or "zh-CN" → "zh-hans"); English for any other."""
-    code = (code or "").lower()
-    if code in Language.values:
-        return code
-    base = code.split("-")[0]
-    if base == "zh" and "hant" not in code and not code.endswith(("-tw", "-hk", "-mo")):
-        return Language.ZH_HANS.value  # Simplified is the city's Chinese
-    return base if base in Language.values else Language.EN.value
+    language = city_language(code)
+    return language if language in Language.values else Language.EN.value
 
 
 def subscriber_for_token(*, token: str, purpose: TokenPurpose) -> Subscriber:

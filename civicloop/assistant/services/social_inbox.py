@@ -21,11 +21,11 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from civicloop.assistant.models import AssistantMessage, Conversation, SocialMentionsCursor
+from civicloop.core.languages import city_language
 from civicloop.core.rows import row_exists, row_get, row_insert, row_update
 from civicloop.core.writes import write_turn
 from civicloop.delivery.selectors import social_post_by_remote_id
@@ -41,8 +41,7 @@ SOCIAL_MENTION = "social"  # AssistantMessage.handled_as of a reply or mention f
 
 def _language(code: str) -> str:
     """The conversation's language from the post's ("es-MX" → "es"), if the city speaks it; else ""."""
-    base = code.split("-", 1)[0].lower()
-    return base if base in {language for language, _name in settings.LANGUAGES} else ""
+    return city_language(code, default="")
 
 
 def _thread_of(network: str, mention: SocialMention) -> str:

@@ -7,6 +7,9 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
+from civicloop.core.languages import city_language
+from civicloop.directory.models import DirectoryEntryText
+from civicloop.directory.tests.factories import make_entry
 from civicloop.subscriptions.selectors import language_supported
 
 SITE_CSS = Path(__file__).resolve().parents[2] / "static" / "civicloop" / "site.css"
@@ -69,3 +72,25 @@ def test_the_stylesheet_uses_logical_properties_so_right_to_left_pages_mirror():
         css,
     )
     assert physical == []
+
+
+@pytest.mark.parametrize(
+    ("code", "city"),
+    [("zh-hans", "zh-hans"), ("zh-CN", "zh-hans"), ("es-MX", "es"), ("AR", "ar"), ("fr", "en"), (None, "en")],
+)
+def test_a_language_code_means_one_of_the_citys_languages_never_a_bare_zh(code, city):
+    assert city_language(code) == city
+    assert city_language("fr", default="") == ""
+
+
+@pytest.mark.django_db
+def test_a_chinese_reader_gets_an_entrys_chinese_text_not_the_english_fallback(client):
+    entry = make_entry("library-card")
+    DirectoryEntryText.objects.create(
+        entry=entry, language="zh-hans", name="办理图书证", summary="借阅图书。"
+    )
+
+    page = client.get("/services/library-card/", HTTP_ACCEPT_LANGUAGE="zh-CN").content.decode()
+
+    assert "办理图书证" in page
+    assert "Get a library card" not in page
